@@ -1,0 +1,4 @@
+//! tutorkiosk: a walk-up kiosk for a tutoring center and the central scheduling server it syncs with.
+
+pub mod domain;
+pub mod protocol;
