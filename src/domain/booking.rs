@@ -116,26 +116,31 @@ pub fn check_booking(
     if !req.profile.course_ids.iter().any(|c| c == req.course_id) {
         return Err(BookingRefusal::CourseNotOffered);
     }
-    let session = ctx
+    // Overlapping blocks of one profile may cut the same start into sessions of different
+    // lengths; any of them will do, so prefer one the person is free for.
+    let candidates: Vec<Interval> = ctx
         .profile_blocks
         .iter()
         .filter(|b| b.profile_id == req.profile.id && b.kind == BlockKind::Appointment)
         .filter(|b| b.start <= req.start && req.start < b.end)
-        .find_map(|b| block_sessions(b).find(|s| s.start == req.start))
-        .ok_or(BookingRefusal::OutsideAvailability)?;
-
+        .filter_map(|b| block_sessions(b).find(|s| s.start == req.start))
+        .collect();
+    let Some(first) = candidates.first().copied() else {
+        return Err(BookingRefusal::OutsideAvailability);
+    };
     let today = time::local_date(ctx.tz, now);
     let last_day = today.checked_add_days(Days::new(u64::from(policy.booking_horizon_days))).unwrap_or(today);
-    if time::local_date(ctx.tz, session.start) > last_day {
+    if time::local_date(ctx.tz, first.start) > last_day {
         return Err(BookingRefusal::BeyondHorizon);
     }
-    if session.start < now + Duration::minutes(i64::from(policy.booking_lead_minutes)) {
+    if first.start < now + Duration::minutes(i64::from(policy.booking_lead_minutes)) {
         return Err(BookingRefusal::TooSoon);
     }
     let counts = |a: &&Appointment| a.status.holds_slot() && Some(a.id.as_str()) != ctx.replacing;
-    if ctx.person_appointments.iter().filter(counts).any(|a| a.interval().overlaps(&session)) {
-        return Err(BookingRefusal::SlotTaken);
-    }
+    let session = candidates
+        .into_iter()
+        .find(|s| !ctx.person_appointments.iter().filter(counts).any(|a| a.interval().overlaps(s)))
+        .ok_or(BookingRefusal::SlotTaken)?;
     let mine: Vec<&Appointment> = ctx.student_appointments.iter().filter(counts).collect();
     if mine.iter().any(|a| a.interval().overlaps(&session)) {
         return Err(BookingRefusal::OverlapsOwnSession);
@@ -274,6 +279,34 @@ mod tests {
             &Policy::default(),
         );
         assert!(r.is_ok(), "{r:?}");
+    }
+
+    #[test]
+    fn overlapping_blocks_with_different_grids_offer_the_free_length() {
+        // Found by proptest: a 30-min grid and a 15-min grid share 13:45; the 30-min session
+        // would run into a 14:00 booking, the 15-min one is free and must be accepted.
+        let mut w = world();
+        w.blocks = vec![
+            AvailabilityBlock {
+                id: "long".into(),
+                profile_id: "maya-tutor".into(),
+                start: t("2026-10-15T11:15:00Z"),
+                end: t("2026-10-15T14:45:00Z"),
+                session_minutes: 30,
+                kind: BlockKind::Appointment,
+            },
+            AvailabilityBlock {
+                id: "short".into(),
+                profile_id: "maya-tutor".into(),
+                start: t("2026-10-15T13:45:00Z"),
+                end: t("2026-10-15T14:30:00Z"),
+                session_minutes: 15,
+                kind: BlockKind::Appointment,
+            },
+        ];
+        w.person = vec![appt("x", "maya-si", "2026-10-15T14:00:00Z", "other")];
+        let got = check(&w, "math", "2026-10-15T13:45:00Z", "2026-10-14T12:00:00Z").unwrap();
+        assert_eq!(got.end, t("2026-10-15T14:00:00Z"));
     }
 
     #[test]

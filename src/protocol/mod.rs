@@ -284,6 +284,9 @@ pub struct BookArgs {
 pub struct CancelArgs {
     pub student_token: String,
     pub appointment_id: String,
+    /// When the student asked at the kiosk (extension, for cancels queued offline).
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -342,6 +345,9 @@ pub struct CheckInAnswer {
     /// Whether the check-in was after the grace period.
     #[serde(default)]
     pub late: bool,
+    /// `on_time`, `late`, `too_early`, `closed` (too late for the session) or `no_appointment`.
+    #[serde(default)]
+    pub outcome: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
