@@ -2,6 +2,10 @@
 
 pub mod clock;
 pub mod domain;
+#[cfg(feature = "kiosk")]
+pub mod kiosk;
 pub mod protocol;
+#[cfg(any(feature = "kiosk", feature = "server"))]
+pub mod secrets;
 #[cfg(feature = "server")]
 pub mod server;

@@ -1,11 +1,11 @@
 //! Secrets: random tokens, SHA-256 for high-entropy secrets, argon2id for passwords and PINs.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
+#[cfg(test)]
 use super::store::HashCost;
+pub use crate::secrets::{hash_password, verify_password};
 
 /// A random URL-safe token of `bytes` random bytes, hex-encoded.
 pub fn random_token(bytes: usize) -> String {
@@ -30,30 +30,6 @@ pub fn normalize_code(code: &str) -> String {
 /// SHA-256 hex of a high-entropy secret (device secrets, session tokens, enrollment codes).
 pub fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-fn argon(cost: HashCost) -> Argon2<'static> {
-    let params = Params::new(cost.memory_kib, cost.iterations, 1, None).expect("valid argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
-
-/// An argon2id PHC string for a password or PIN.
-pub fn hash_password(secret: &str, cost: HashCost) -> String {
-    let mut salt = [0u8; 16];
-    rand::rng().fill(&mut salt);
-    let salt = SaltString::encode_b64(&salt).expect("16 bytes is a valid salt");
-    argon(cost)
-        .hash_password(secret.as_bytes(), &salt)
-        .expect("argon2 hashing does not fail on valid params")
-        .to_string()
-}
-
-/// Whether `secret` matches a PHC string; a malformed stored hash never matches.
-pub fn verify_password(secret: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
-    }
 }
 
 #[cfg(test)]

@@ -49,19 +49,7 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Cost settings for argon2 hashes of passwords and PINs.
-#[derive(Debug, Clone, Copy)]
-pub struct HashCost {
-    pub memory_kib: u32,
-    pub iterations: u32,
-}
-
-impl HashCost {
-    /// argon2id defaults (OWASP's 19 MiB, 2 passes).
-    pub const PRODUCTION: HashCost = HashCost { memory_kib: 19 * 1024, iterations: 2 };
-    /// Cheap hashes for the demo seed and tests only.
-    pub const DEMO: HashCost = HashCost { memory_kib: 1024, iterations: 1 };
-}
+pub use crate::secrets::HashCost;
 
 pub struct Store {
     path: PathBuf,

@@ -1,0 +1,9 @@
+//! The kiosk: config, local cache, sync engine, the service the screens use, and the screens.
+
+pub mod cache;
+pub mod config;
+pub mod logging;
+pub mod runtime;
+pub mod service;
+pub mod sync;
+pub mod ui;
