@@ -134,7 +134,9 @@ async fn headless(cfg: config::KioskConfig, cmd: Command) -> ExitCode {
             }
         }
         Command::Status { json } => {
-            let s = core.engine.current();
+            let online = core.engine.client().reachable(Duration::from_secs(2)).await;
+            let mut s = core.engine.current();
+            s.online = online;
             let outbox = core.service.cache().outbox().unwrap_or_default();
             if json {
                 let v = serde_json::json!({
@@ -150,6 +152,7 @@ async fn headless(cfg: config::KioskConfig, cmd: Command) -> ExitCode {
                 println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else {
                 println!("Kiosk {} ({})", core.credential.name, core.credential.device_id);
+                println!("Server: {}", if s.online { "online" } else { "offline" });
                 println!("Last synced: {}", s.last_synced_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "never".into()));
                 println!("Cursor: {}", s.cursor);
                 println!("Outbox: {} waiting, {} failed", s.pending, s.failed);

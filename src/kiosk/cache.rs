@@ -875,6 +875,37 @@ struct Recovered {
 }
 
 fn read_outbox_from(path: &Path) -> Recovered {
+    let rec = read_outbox_at(path);
+    if rec.highest_id > 0 || !rec.entries.is_empty() {
+        return rec;
+    }
+    // A file cut short is "malformed" to SQLite as a whole; padded back to the size its header
+    // promises, the early pages (where the outbox lives) can be read again.
+    let padded = path.with_extension("padded");
+    let restored = (|| -> std::io::Result<bool> {
+        let bytes = std::fs::read(path)?;
+        if bytes.len() < 100 || &bytes[..16] != b"SQLite format 3\0" {
+            return Ok(false);
+        }
+        let page_size = match u16::from_be_bytes([bytes[16], bytes[17]]) {
+            1 => 65536,
+            n => usize::from(n),
+        };
+        let pages = u32::from_be_bytes([bytes[28], bytes[29], bytes[30], bytes[31]]) as usize;
+        let want = page_size.saturating_mul(pages);
+        if want <= bytes.len() || want > 1 << 32 {
+            return Ok(false);
+        }
+        std::fs::write(&padded, &bytes)?;
+        std::fs::OpenOptions::new().write(true).open(&padded)?.set_len(want as u64)?;
+        Ok(true)
+    })();
+    let rec = if matches!(restored, Ok(true)) { read_outbox_at(&padded) } else { rec };
+    let _ = std::fs::remove_file(&padded);
+    rec
+}
+
+fn read_outbox_at(path: &Path) -> Recovered {
     let mut rec = Recovered::default();
     let Ok(conn) = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) else { return rec };
     if let Ok(Some(next)) = conn
@@ -899,25 +930,21 @@ fn read_rows(conn: &Connection) -> Vec<(u64, String, String, String, i64)> {
     };
     let Ok(mut rows) = st.query([]) else { return vec![] };
     let mut out = Vec::new();
-    loop {
-        match rows.next() {
-            Ok(Some(r)) => {
-                let row = (|| -> rusqlite::Result<_> {
-                    Ok((
-                        r.get::<_, i64>(0)? as u64,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, i64>(4)?,
-                    ))
-                })();
-                if let Ok(row) = row
-                    && serde_json::from_str::<Value>(&row.2).is_ok()
-                {
-                    out.push(row);
-                }
-            }
-            Ok(None) | Err(_) => break,
+    // Row by row: a damaged page ends the walk but keeps what came before it.
+    while let Ok(Some(r)) = rows.next() {
+        let row = (|| -> rusqlite::Result<_> {
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })();
+        if let Ok(row) = row
+            && serde_json::from_str::<Value>(&row.2).is_ok()
+        {
+            out.push(row);
         }
     }
     out

@@ -50,6 +50,7 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     secret: Option<String>,
+    max_response: usize,
 }
 
 impl Client {
@@ -59,7 +60,19 @@ impl Client {
             .user_agent(concat!("tutorkiosk/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        Client { http, base: base.trim_end_matches('/').to_string(), secret }
+        Client { http, base: base.trim_end_matches('/').to_string(), secret, max_response: MAX_RESPONSE_BYTES }
+    }
+
+    /// The same client with a different cap on the size of an answer.
+    pub fn with_max_response(mut self, bytes: usize) -> Client {
+        self.max_response = bytes;
+        self
+    }
+
+    /// Whether the server answers `/healthz` within `timeout`.
+    pub async fn reachable(&self, timeout: Duration) -> bool {
+        let r = self.http.get(format!("{}/healthz", self.base)).timeout(timeout).send().await;
+        r.is_ok_and(|r| r.status().is_success())
     }
 
     pub fn base(&self) -> &str {
@@ -78,7 +91,7 @@ impl Client {
         }
         let resp = req.send().await.map_err(|e| SyncError::Offline(short(&e)))?;
         let status = resp.status();
-        let bytes = read_limited(resp, MAX_RESPONSE_BYTES).await?;
+        let bytes = read_limited(resp, self.max_response).await?;
         if status.as_u16() == 401 {
             return Err(SyncError::Unauthorized);
         }

@@ -23,6 +23,7 @@ pub struct TestServer {
     pub clock: Arc<ManualClock>,
     pub server: Option<RunningServer>,
     pub creds: DemoCredentials,
+    pub stopped_at: Option<std::net::SocketAddr>,
 }
 
 impl TestServer {
@@ -38,21 +39,59 @@ impl TestServer {
         let clock = Arc::new(ManualClock::new(now));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let server = spawn(store.clone(), clock.clone(), listener, false).unwrap();
-        TestServer { dir, db, store, clock, server: Some(server), creds }
+        TestServer { dir, db, store, clock, server: Some(server), creds, stopped_at: None }
     }
 
     pub fn url(&self) -> String {
-        self.server.as_ref().expect("running").url()
+        match (&self.server, self.stopped_at) {
+            (Some(s), _) => s.url(),
+            (None, Some(addr)) => format!("http://{addr}"),
+            (None, None) => panic!("no server"),
+        }
     }
 
-    /// Stop the server, reopen the database file from scratch, and serve it on a new port.
-    pub async fn restart(&mut self) {
-        if let Some(s) = self.server.take() {
-            s.shutdown().await;
-        }
+    /// Stop the server (the network "goes away"); `start_again` brings it back on the same port.
+    pub async fn stop(&mut self) -> std::net::SocketAddr {
+        let s = self.server.take().expect("running");
+        let addr = s.addr;
+        s.shutdown().await;
+        self.stopped_at = Some(addr);
+        addr
+    }
+
+    /// Reopen the database file from scratch and serve it again on the port it had.
+    pub async fn start_again(&mut self) {
+        let addr = self.stopped_at.take().expect("stopped");
         self.store = Arc::new(Store::open(&self.db).unwrap());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut tries = 0;
+        let listener = loop {
+            match tokio::net::TcpListener::bind(addr).await {
+                Ok(l) => break l,
+                Err(_) if tries < 50 => {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("cannot bind {addr} again: {e}"),
+            }
+        };
         self.server = Some(spawn(self.store.clone(), self.clock.clone(), listener, false).unwrap());
+    }
+
+    /// Stop and start again: a server restart.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.start_again().await;
+    }
+
+    /// A kiosk config pointing at this server, with its data in `dir`.
+    pub fn kiosk_config(&self, dir: &std::path::Path, name: &str) -> String {
+        let code = self.store.create_enroll_code(name, self.clock.now()).unwrap().code;
+        format!(
+            "[kiosk]\nname = \"{name}\"\n[server]\nurl = \"{}\"\nenroll_code = \"{code}\"\n[paths]\ndata_dir = \"{}\"\nlog_dir = \"{}\"\n",
+            self.url(),
+            dir.join("data").display(),
+            dir.join("logs").display()
+        )
     }
 
     pub async fn kiosk(&self, name: &str) -> TestKiosk {
