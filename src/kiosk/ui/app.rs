@@ -1,0 +1,660 @@
+//! The kiosk app: owns the shared state (who is at the screen, sync status, the clock), routes
+//! between screens, turns screen events into commands, and forgets the student when idle.
+//!
+//! `update` returns plain `Command`s; `perform` runs one against the service and answers with a
+//! `Message`. The iced shell turns commands into tasks; tests run them directly.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use iced::widget::{center, column, container, image, opaque, row, stack, text};
+use iced::{Alignment, Element, Length};
+
+use super::screens::{book, checkin, dropin, identify, mine, suspended, welcome};
+use super::{theme, widgets, words};
+use crate::domain::{Appointment, Policy, Slot, time};
+use crate::kiosk::config::{KioskConfig, WelcomeSection};
+use crate::kiosk::service::{CheckInView, KioskService, Outcome, SignInFailure, StudentSession};
+use crate::kiosk::sync::{SyncError, SyncStatus};
+use crate::protocol::QueueEntryData;
+
+/// Seconds of "Are you still there?" before the student is forgotten.
+pub const STILL_THERE_SECONDS: i64 = 20;
+/// Keys further apart than this are a person typing, not a card reader.
+const WEDGE_GAP_MS: i64 = 300;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    CheckIn,
+    Book,
+    Mine,
+    DropIn,
+}
+
+impl Intent {
+    pub fn needs_pin(self) -> bool {
+        matches!(self, Intent::Book | Intent::Mine)
+    }
+}
+
+/// What every screen may read.
+pub struct Context<'a> {
+    pub welcome: &'a WelcomeSection,
+    pub online: bool,
+}
+
+pub enum Screen {
+    Welcome,
+    Identify(identify::State),
+    CheckIn(checkin::State),
+    Book(book::State),
+    Mine(mine::State),
+    DropIn(dropin::State),
+    Suspended,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Welcome(welcome::Message),
+    Identify(identify::Message),
+    CheckIn(checkin::Message),
+    Book(book::Message),
+    Mine(mine::Message),
+    DropIn(dropin::Message),
+    Suspended(suspended::Message),
+    /// A key from a keyboard or a card reader (keyboard wedge): its text, or Enter.
+    Key { text: Option<String>, enter: bool },
+    /// Any touch or click: the student is still there.
+    Touched,
+    StillHere,
+    Tick,
+    CloseRequested,
+    CheckedIn(Result<CheckInView, String>),
+    SignedIn(Result<StudentSession, SignInFailure>),
+    MineLoaded(Vec<Appointment>, bool),
+    Booked(Outcome<Appointment>),
+    Cancelled(Outcome<Appointment>),
+    Joined(Outcome<QueueEntryData>),
+    Left(Outcome<QueueEntryData>),
+}
+
+/// Work for the service; the answer comes back as a `Message`.
+#[derive(Debug, Clone)]
+pub enum Command {
+    CheckIn(String),
+    SignIn { login: String, secret: String },
+    LoadMine(StudentSession),
+    Book { session: StudentSession, slot: Slot, course_id: String },
+    Move { session: StudentSession, from: Appointment, slot: Slot },
+    Cancel { session: StudentSession, appointment: Appointment },
+    Join { card: String, course_id: Option<String>, reason: String },
+    Leave { card: String },
+}
+
+pub struct App {
+    service: Arc<KioskService>,
+    welcome: WelcomeSection,
+    idle_timeout: i64,
+    pub screen: Screen,
+    intent: Intent,
+    card: Option<String>,
+    session: Option<StudentSession>,
+    photos: HashMap<String, image::Handle>,
+    status: SyncStatus,
+    now: DateTime<Utc>,
+    last_input: DateTime<Utc>,
+    still_there_since: Option<DateTime<Utc>>,
+    wedge: String,
+    wedge_at: Option<DateTime<Utc>>,
+    /// A sentence shown on Welcome after an unusual exit (too many tries, a timeout).
+    farewell: Option<String>,
+}
+
+impl App {
+    pub fn new(service: Arc<KioskService>, config: &KioskConfig) -> App {
+        let now = service.now();
+        let status = service.engine().current();
+        App {
+            service,
+            welcome: config.welcome.clone(),
+            idle_timeout: i64::from(config.kiosk.idle_timeout_seconds),
+            screen: Screen::Welcome,
+            intent: Intent::CheckIn,
+            card: None,
+            session: None,
+            photos: HashMap::new(),
+            status,
+            now,
+            last_input: now,
+            still_there_since: None,
+            wedge: String::new(),
+            wedge_at: None,
+            farewell: None,
+        }
+    }
+
+    pub fn service(&self) -> &Arc<KioskService> {
+        &self.service
+    }
+
+    pub fn student(&self) -> Option<&StudentSession> {
+        self.session.as_ref()
+    }
+
+    pub fn is_home(&self) -> bool {
+        matches!(self.screen, Screen::Welcome)
+    }
+
+    pub fn asking_still_there(&self) -> bool {
+        self.still_there_since.is_some()
+    }
+
+    fn center(&self) -> (String, Tz, Policy) {
+        self.service.center().unwrap_or_else(|| ("Learning Center".into(), chrono_tz::America::New_York, Policy::default()))
+    }
+
+    /// Back to Welcome, forgetting everything about the student.
+    pub fn go_home(&mut self) {
+        self.screen = Screen::Welcome;
+        self.card = None;
+        self.session = None;
+        self.still_there_since = None;
+    }
+
+    pub fn update(&mut self, msg: Message) -> Vec<Command> {
+        self.now = self.service.now();
+        let is_input = !matches!(
+            msg,
+            Message::Tick
+                | Message::CloseRequested
+                | Message::CheckedIn(_)
+                | Message::SignedIn(_)
+                | Message::MineLoaded(..)
+                | Message::Booked(_)
+                | Message::Cancelled(_)
+                | Message::Joined(_)
+                | Message::Left(_)
+        );
+        if is_input {
+            self.last_input = self.now;
+            self.still_there_since = None;
+        }
+        match msg {
+            Message::Tick => {
+                self.status = self.service.engine().current();
+                self.tick();
+                vec![]
+            }
+            Message::CloseRequested | Message::Touched | Message::StillHere => vec![],
+            Message::Key { text, enter } => self.key(text, enter),
+            Message::Welcome(welcome::Message::Choose(intent)) => {
+                self.farewell = None;
+                self.start(intent)
+            }
+            Message::Identify(m) => {
+                let Screen::Identify(s) = &mut self.screen else { return vec![] };
+                match s.update(m) {
+                    Some(identify::Event::Card(card)) => self.identified(card),
+                    Some(identify::Event::Credentials { login, secret }) => {
+                        if login.chars().all(|c| c.is_ascii_digit()) {
+                            self.card = Some(login.clone());
+                        }
+                        vec![Command::SignIn { login, secret }]
+                    }
+                    None => vec![],
+                }
+            }
+            Message::CheckIn(m) => match m {
+                checkin::Message::Done => {
+                    self.go_home();
+                    vec![]
+                }
+                checkin::Message::DropIn => {
+                    self.intent = Intent::DropIn;
+                    self.screen = Screen::DropIn(dropin::State::new(self.service.courses()));
+                    vec![]
+                }
+                checkin::Message::Book => self.start(Intent::Book),
+            },
+            Message::Book(m) => {
+                let Screen::Book(s) = &mut self.screen else { return vec![] };
+                let event = s.update(m);
+                self.book_event(event)
+            }
+            Message::Mine(m) => {
+                let Screen::Mine(s) = &mut self.screen else { return vec![] };
+                match s.update(m) {
+                    Some(mine::Event::Cancel(appointment)) => match self.session.clone() {
+                        Some(session) => vec![Command::Cancel { session, appointment }],
+                        None => self.timed_out(),
+                    },
+                    Some(mine::Event::Move(a)) => {
+                        let (_, tz, policy) = self.center();
+                        let Some(course) = self.service.cache().course(&a.course_id).ok().flatten() else { return vec![] };
+                        let (state, event) = book::State::moving(a, course, tz, policy);
+                        self.screen = Screen::Book(state);
+                        self.book_event(Some(event))
+                    }
+                    Some(mine::Event::Exit) => {
+                        self.go_home();
+                        vec![]
+                    }
+                    None => vec![],
+                }
+            }
+            Message::DropIn(m) => {
+                let Screen::DropIn(s) = &mut self.screen else { return vec![] };
+                match s.update(m) {
+                    Some(dropin::Event::Join { course_id, reason }) => match self.card.clone() {
+                        Some(card) => vec![Command::Join { card, course_id, reason }],
+                        None => self.start(Intent::DropIn),
+                    },
+                    Some(dropin::Event::Leave) => match self.card.clone() {
+                        Some(card) => vec![Command::Leave { card }],
+                        None => vec![],
+                    },
+                    Some(dropin::Event::Exit) => {
+                        self.go_home();
+                        vec![]
+                    }
+                    None => vec![],
+                }
+            }
+            Message::Suspended(m) => match m {
+                suspended::Message::DropIn => match self.card.clone() {
+                    Some(_) => {
+                        self.intent = Intent::DropIn;
+                        self.screen = Screen::DropIn(dropin::State::new(self.service.courses()));
+                        vec![]
+                    }
+                    None => self.start(Intent::DropIn),
+                },
+                suspended::Message::Done => {
+                    self.go_home();
+                    vec![]
+                }
+            },
+            Message::CheckedIn(result) => {
+                let (_, tz, _) = self.center();
+                let (tutor, course) = match &result {
+                    Ok(CheckInView { appointment: Some(a), .. }) => {
+                        let cache = self.service.cache();
+                        (
+                            cache.tutor(&a.profile_id).ok().flatten().map(|t| (t.profile.display_name, t.location)),
+                            cache.course(&a.course_id).ok().flatten().map(|c| format!("{} · {}", c.code, c.title)),
+                        )
+                    }
+                    _ => (None, None),
+                };
+                self.screen = Screen::CheckIn(checkin::State { view: result, tutor, course, shown_at: self.now, tz });
+                vec![]
+            }
+            Message::SignedIn(result) => self.signed_in(result),
+            Message::MineLoaded(list, online) => {
+                let rows = self.rows_for(list);
+                if let Screen::Mine(s) = &mut self.screen {
+                    s.set_rows(rows, !online);
+                }
+                vec![]
+            }
+            Message::Booked(outcome) => {
+                let outcome = plain(outcome);
+                if let Screen::Book(s) = &mut self.screen {
+                    s.finished(outcome);
+                }
+                vec![]
+            }
+            Message::Cancelled(outcome) => {
+                let outcome = plain(outcome);
+                let reload = matches!(outcome, Outcome::Done(_) | Outcome::Queued);
+                if let Screen::Mine(s) = &mut self.screen {
+                    s.cancelled(outcome);
+                }
+                match (reload, self.session.clone()) {
+                    (true, Some(session)) => vec![Command::LoadMine(session)],
+                    _ => vec![],
+                }
+            }
+            Message::Joined(outcome) => {
+                if let Screen::DropIn(s) = &mut self.screen {
+                    s.busy = false;
+                    s.result = Some(plain(outcome));
+                }
+                vec![]
+            }
+            Message::Left(outcome) => {
+                if let Screen::DropIn(s) = &mut self.screen {
+                    s.busy = false;
+                    s.left = Some(plain(outcome));
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn start(&mut self, intent: Intent) -> Vec<Command> {
+        self.intent = intent;
+        self.session = None;
+        self.card = None;
+        self.screen = Screen::Identify(identify::State::new(intent));
+        vec![]
+    }
+
+    fn timed_out(&mut self) -> Vec<Command> {
+        self.go_home();
+        self.farewell = Some(words::for_code("session_expired", ""));
+        vec![]
+    }
+
+    /// The student is known by card (check-in, drop-in).
+    fn identified(&mut self, card: String) -> Vec<Command> {
+        self.card = Some(card.clone());
+        match self.intent {
+            Intent::DropIn => {
+                self.screen = Screen::DropIn(dropin::State::new(self.service.courses()));
+                vec![]
+            }
+            _ => vec![Command::CheckIn(card)],
+        }
+    }
+
+    fn signed_in(&mut self, result: Result<StudentSession, SignInFailure>) -> Vec<Command> {
+        let Screen::Identify(s) = &mut self.screen else { return vec![] };
+        match result {
+            Ok(session) => {
+                let name = first_name(&session.student.display_name);
+                let (_, tz, policy) = self.center();
+                self.session = Some(session.clone());
+                match self.intent {
+                    Intent::Book if !session.student.may_book => {
+                        self.screen = Screen::Suspended;
+                        vec![]
+                    }
+                    Intent::Book => {
+                        self.screen = Screen::Book(book::State::new(self.service.courses(), tz, policy));
+                        vec![]
+                    }
+                    _ => {
+                        self.screen = Screen::Mine(mine::State::new(name, tz));
+                        vec![Command::LoadMine(session)]
+                    }
+                }
+            }
+            Err(f) => {
+                let message = match f {
+                    SignInFailure::Wrong => words::for_code("wrong_credentials", ""),
+                    SignInFailure::Locked => words::for_code("locked_out", ""),
+                    SignInFailure::Offline => "Signing in needs the network, which is down right now. You can still check in and join drop-in help.".into(),
+                    SignInFailure::Other(_) => words::for_code("server_error", ""),
+                };
+                s.failed(message);
+                if s.tries >= identify::MAX_TRIES {
+                    self.go_home();
+                    self.farewell = Some("Too many wrong PINs. Please ask at the front desk for help with your PIN.".into());
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn book_event(&mut self, event: Option<book::Event>) -> Vec<Command> {
+        match event {
+            Some(book::Event::NeedTutors(course_id)) => {
+                let cards = self.tutor_cards(&course_id);
+                if let Screen::Book(s) = &mut self.screen {
+                    s.set_tutors(cards);
+                }
+                vec![]
+            }
+            Some(book::Event::NeedSlots { course_id, profile_id }) => {
+                let slots = self.service.slots(&course_id, profile_id.as_deref(), 14);
+                if let Screen::Book(s) = &mut self.screen {
+                    s.set_slots(slots);
+                }
+                vec![]
+            }
+            Some(book::Event::Submit { slot, course_id }) => {
+                let Some(session) = self.session.clone() else { return self.timed_out() };
+                let moving = match &self.screen {
+                    Screen::Book(s) => s.moving.clone(),
+                    _ => None,
+                };
+                match moving {
+                    Some(from) => vec![Command::Move { session, from, slot }],
+                    None => vec![Command::Book { session, slot, course_id }],
+                }
+            }
+            Some(book::Event::Exit) => {
+                let moving = matches!(&self.screen, Screen::Book(s) if s.moving.is_some());
+                match (moving, self.session.clone()) {
+                    (true, Some(session)) => {
+                        let (_, tz, _) = self.center();
+                        self.screen = Screen::Mine(mine::State::new(first_name(&session.student.display_name), tz));
+                        vec![Command::LoadMine(session)]
+                    }
+                    _ => {
+                        self.go_home();
+                        vec![]
+                    }
+                }
+            }
+            None => vec![],
+        }
+    }
+
+    fn tutor_cards(&mut self, course_id: &str) -> Vec<book::TutorCard> {
+        let tutors = self.service.tutors_for(course_id);
+        let all = self.service.slots(course_id, None, 14);
+        tutors
+            .into_iter()
+            .map(|t| {
+                let photo = t.photo_png.as_ref().map(|bytes| {
+                    self.photos.entry(t.profile.id.clone()).or_insert_with(|| image::Handle::from_bytes(bytes.clone())).clone()
+                });
+                book::TutorCard {
+                    next_free: all.iter().find(|s| s.profile_id == t.profile.id).map(|s| s.start),
+                    profile_id: t.profile.id,
+                    name: t.profile.display_name,
+                    role: t.profile.role.label().to_string(),
+                    bio: t.profile.bio,
+                    location: t.location,
+                    photo,
+                }
+            })
+            .collect()
+    }
+
+    fn rows_for(&self, list: Vec<Appointment>) -> Vec<mine::Row> {
+        let (_, tz, policy) = self.center();
+        let cache = self.service.cache();
+        list.into_iter()
+            .map(|a| {
+                let decision = crate::domain::decide_cancel(&a, self.now, tz, &policy);
+                mine::Row {
+                    course: cache.course(&a.course_id).ok().flatten().map(|c| c.code).unwrap_or_else(|| "Session".into()),
+                    tutor: cache.tutor(&a.profile_id).ok().flatten().map(|t| t.profile.display_name).unwrap_or_else(|| "your tutor".into()),
+                    policy: decision.explain(self.now, tz, &policy),
+                    decision,
+                    appointment: a,
+                }
+            })
+            .collect()
+    }
+
+    /// A card reader types fast and ends with Enter; anything else is ignored.
+    fn key(&mut self, text: Option<String>, enter: bool) -> Vec<Command> {
+        let gap = self.wedge_at.map(|t| (self.now - t).num_milliseconds()).unwrap_or(0);
+        if gap > WEDGE_GAP_MS {
+            self.wedge.clear();
+        }
+        self.wedge_at = Some(self.now);
+        if let Some(t) = text {
+            if self.wedge.len() < 128 {
+                self.wedge.push_str(&t);
+            }
+            return vec![];
+        }
+        if !enter {
+            return vec![];
+        }
+        let raw = std::mem::take(&mut self.wedge);
+        let Some(card) = self.service.read_card(&raw) else {
+            if !raw.is_empty() {
+                tracing::info!("a swipe could not be read as a student card");
+            }
+            return vec![];
+        };
+        self.swiped(card)
+    }
+
+    /// A card swipe: identifies on the Identify screen, otherwise it is a check-in.
+    pub fn swiped(&mut self, card: String) -> Vec<Command> {
+        self.last_input = self.now;
+        self.still_there_since = None;
+        if let Screen::Identify(s) = &mut self.screen {
+            return match s.swiped(card.clone()) {
+                Some(identify::Event::Card(c)) => self.identified(c),
+                _ => {
+                    self.card = Some(card);
+                    vec![]
+                }
+            };
+        }
+        self.go_home();
+        self.intent = Intent::CheckIn;
+        self.card = Some(card.clone());
+        vec![Command::CheckIn(card)]
+    }
+
+    fn tick(&mut self) {
+        if let Screen::CheckIn(s) = &self.screen
+            && s.expired(self.now)
+        {
+            self.go_home();
+            return;
+        }
+        if self.is_home() {
+            return;
+        }
+        let idle = (self.now - self.last_input).num_seconds();
+        match self.still_there_since {
+            None if idle >= self.idle_timeout => self.still_there_since = Some(self.now),
+            Some(since) if (self.now - since).num_seconds() >= STILL_THERE_SECONDS => self.go_home(),
+            _ => {}
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let (name, tz, policy) = self.center();
+        let ctx = Context { welcome: &self.welcome, online: self.status.online };
+        let body: Element<'_, Message> = match &self.screen {
+            Screen::Welcome => {
+                let w = welcome::view(&ctx).map(Message::Welcome);
+                match &self.farewell {
+                    Some(f) => column![container(widgets::notice(f.as_str())).padding([0, 32]), w].into(),
+                    None => w,
+                }
+            }
+            Screen::Identify(s) => s.view().map(Message::Identify),
+            Screen::CheckIn(s) => s.view(self.now).map(Message::CheckIn),
+            Screen::Book(s) => s.view(self.now).map(Message::Book),
+            Screen::Mine(s) => s.view(self.now).map(Message::Mine),
+            Screen::DropIn(s) => s.view().map(Message::DropIn),
+            Screen::Suspended => {
+                let (who, missed) = self
+                    .session
+                    .as_ref()
+                    .map(|s| (first_name(&s.student.display_name), s.student.no_shows_this_term))
+                    .unwrap_or_default();
+                // The view borrows `who`; leak-free by owning it in a column built here.
+                let v: Element<'_, Message> = suspended::view_owned(who, missed, &policy).map(Message::Suspended);
+                v
+            }
+        };
+        let header = container(
+            row![
+                text(name).size(theme::HEADING - 6.0).font(theme::BOLD).width(Length::Fill),
+                text(if self.status.online { "" } else { "Offline" }).size(theme::TEXT),
+                text(format!("{}  ·  {}", time::day_text(tz, self.now), time::clock_text(tz, self.now))).size(theme::TEXT + 2.0),
+            ]
+            .spacing(theme::GAP)
+            .align_y(Alignment::Center),
+        )
+        .padding([18, 32])
+        .width(Length::Fill)
+        .style(theme::header);
+        let page = column![header, container(body).width(Length::Fill).height(Length::Fill)];
+        match self.still_there_since {
+            Some(since) => {
+                let left = (STILL_THERE_SECONDS - (self.now - since).num_seconds()).max(0);
+                let prompt = container(
+                    column![
+                        text("Are you still there?").size(theme::TITLE).font(theme::BOLD),
+                        text(format!("For your privacy, this screen starts over in {left} seconds.")).size(theme::TEXT + 4.0),
+                        container(widgets::primary("I'm still here", Some(Message::StillHere))).width(Length::Fixed(360.0)),
+                    ]
+                    .spacing(theme::GAP)
+                    .align_x(Alignment::Center),
+                )
+                .padding(48)
+                .style(theme::card);
+                stack![page, opaque(center(prompt).style(theme::scrim))].into()
+            }
+            None => page.into(),
+        }
+    }
+}
+
+/// Refusals carry codes for programs; the screen gets sentences only.
+fn plain<T>(o: Outcome<T>) -> Outcome<T> {
+    match o {
+        Outcome::Refused { code, message } => {
+            let message = words::for_code(&code, &message);
+            Outcome::Refused { code, message }
+        }
+        other => other,
+    }
+}
+
+fn first_name(display: &str) -> String {
+    display.split_whitespace().next().unwrap_or("there").to_string()
+}
+
+fn sync_words(e: SyncError) -> String {
+    match e {
+        SyncError::Refused { code, message, .. } => words::for_code(&code, &message),
+        SyncError::Offline(_) => words::for_code("offline", ""),
+        _ => words::for_code("server_error", ""),
+    }
+}
+
+/// Run one command against the service.
+pub async fn perform(service: Arc<KioskService>, cmd: Command) -> Message {
+    match cmd {
+        Command::CheckIn(card) => Message::CheckedIn(service.check_in(&card).await.map_err(sync_words)),
+        Command::SignIn { login, secret } => Message::SignedIn(service.sign_in(&login, &secret).await),
+        Command::LoadMine(session) => {
+            let (list, online) = service.my_appointments(&session).await;
+            Message::MineLoaded(list, online)
+        }
+        Command::Book { session, slot, course_id } => Message::Booked(
+            service.book(&session, &slot.profile_id, &course_id, slot.start).await.unwrap_or_else(|e| refused(sync_words(e))),
+        ),
+        Command::Move { session, from, slot } => Message::Booked(
+            service.reschedule(&session, &from, &slot.profile_id, slot.start).await.unwrap_or_else(|e| refused(sync_words(e))),
+        ),
+        Command::Cancel { session, appointment } => {
+            Message::Cancelled(service.cancel(&session, &appointment).await.unwrap_or_else(|e| refused(sync_words(e))))
+        }
+        Command::Join { card, course_id, reason } => Message::Joined(
+            service.drop_in_join(&card, course_id.as_deref(), Some(&reason)).await.unwrap_or_else(|e| refused(sync_words(e))),
+        ),
+        Command::Leave { card } => Message::Left(service.drop_in_leave(&card).await.unwrap_or_else(|e| refused(sync_words(e)))),
+    }
+}
+
+fn refused<T>(message: String) -> Outcome<T> {
+    Outcome::Refused { code: "error".into(), message }
+}
