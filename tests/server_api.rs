@@ -345,7 +345,13 @@ async fn bad_requests_get_plain_json_errors() {
             // The server answers an oversized body before reading it all; the client may then see
             // its write cut off. Try again a few times to read the answer itself.
             for _ in 0..5 {
-                let sent = http.post(&url).bearer_auth(&secret).header("content-type", "application/json").body(body.clone()).send().await;
+                let sent = http
+                    .post(&url)
+                    .bearer_auth(&secret)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await;
                 if let Ok(r) = sent {
                     let status = r.status().as_u16();
                     return (status, r.json::<serde_json::Value>().await.unwrap());

@@ -156,7 +156,10 @@ impl KioskService {
         let delivered = self.engine.push_pending(INTERACTIVE_TIMEOUT).await;
         let found = match delivered {
             Ok(results) => results.into_iter().find(|r| r.id() == id),
-            Err(SyncError::Offline(_)) => None,
+            Err(SyncError::Offline(why)) => {
+                self.engine.note_offline(&why);
+                None
+            }
             Err(e) => return Err(e),
         };
         // Answered by an earlier push (e.g. the timer's): the answer is in the outbox.

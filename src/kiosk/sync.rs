@@ -213,6 +213,14 @@ impl SyncEngine {
         &self.client
     }
 
+    /// A call made for a student found the server unreachable: show it at once.
+    pub fn note_offline(&self, why: &str) {
+        self.status.send_modify(|s| {
+            s.online = false;
+            s.last_error = Some(format!("Offline: {why}"));
+        });
+    }
+
     /// Ask the background loop to sync now.
     pub fn wake(&self) {
         self.wake.notify_one();

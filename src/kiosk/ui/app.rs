@@ -49,7 +49,7 @@ pub enum Screen {
     Welcome,
     Identify(identify::State),
     CheckIn(checkin::State),
-    Book(book::State),
+    Book(Box<book::State>),
     Mine(mine::State),
     DropIn(dropin::State),
     Suspended,
@@ -65,7 +65,10 @@ pub enum Message {
     DropIn(dropin::Message),
     Suspended(suspended::Message),
     /// A key from a keyboard or a card reader (keyboard wedge): its text, or Enter.
-    Key { text: Option<String>, enter: bool },
+    Key {
+        text: Option<String>,
+        enter: bool,
+    },
     /// Any touch or click: the student is still there.
     Touched,
     StillHere,
@@ -152,7 +155,9 @@ impl App {
     }
 
     fn center(&self) -> (String, Tz, Policy) {
-        self.service.center().unwrap_or_else(|| ("Learning Center".into(), chrono_tz::America::New_York, Policy::default()))
+        self.service
+            .center()
+            .unwrap_or_else(|| ("Learning Center".into(), chrono_tz::America::New_York, Policy::default()))
     }
 
     /// Back to Welcome, forgetting everything about the student.
@@ -197,6 +202,10 @@ impl App {
                 let Screen::Identify(s) = &mut self.screen else { return vec![] };
                 match s.update(m) {
                     Some(identify::Event::Card(card)) => self.identified(card),
+                    Some(identify::Event::Back) => {
+                        self.go_home();
+                        vec![]
+                    }
                     Some(identify::Event::Credentials { login, secret }) => {
                         if login.chars().all(|c| c.is_ascii_digit()) {
                             self.card = Some(login.clone());
@@ -232,9 +241,11 @@ impl App {
                     },
                     Some(mine::Event::Move(a)) => {
                         let (_, tz, policy) = self.center();
-                        let Some(course) = self.service.cache().course(&a.course_id).ok().flatten() else { return vec![] };
+                        let Some(course) = self.service.cache().course(&a.course_id).ok().flatten() else {
+                            return vec![];
+                        };
                         let (state, event) = book::State::moving(a, course, tz, policy);
-                        self.screen = Screen::Book(state);
+                        self.screen = Screen::Book(Box::new(state));
                         self.book_event(Some(event))
                     }
                     Some(mine::Event::Exit) => {
@@ -373,7 +384,7 @@ impl App {
                         vec![]
                     }
                     Intent::Book => {
-                        self.screen = Screen::Book(book::State::new(self.service.courses(), tz, policy));
+                        self.screen = Screen::Book(Box::new(book::State::new(self.service.courses(), tz, policy)));
                         vec![]
                     }
                     _ => {
@@ -392,7 +403,8 @@ impl App {
                 s.failed(message);
                 if s.tries >= identify::MAX_TRIES {
                     self.go_home();
-                    self.farewell = Some("Too many wrong PINs. Please ask at the front desk for help with your PIN.".into());
+                    self.farewell =
+                        Some("Too many wrong PINs. Please ask at the front desk for help with your PIN.".into());
                 }
                 vec![]
             }
@@ -451,7 +463,10 @@ impl App {
             .into_iter()
             .map(|t| {
                 let photo = t.photo_png.as_ref().map(|bytes| {
-                    self.photos.entry(t.profile.id.clone()).or_insert_with(|| image::Handle::from_bytes(bytes.clone())).clone()
+                    self.photos
+                        .entry(t.profile.id.clone())
+                        .or_insert_with(|| image::Handle::from_bytes(bytes.clone()))
+                        .clone()
                 });
                 book::TutorCard {
                     next_free: all.iter().find(|s| s.profile_id == t.profile.id).map(|s| s.start),
@@ -473,8 +488,18 @@ impl App {
             .map(|a| {
                 let decision = crate::domain::decide_cancel(&a, self.now, tz, &policy);
                 mine::Row {
-                    course: cache.course(&a.course_id).ok().flatten().map(|c| c.code).unwrap_or_else(|| "Session".into()),
-                    tutor: cache.tutor(&a.profile_id).ok().flatten().map(|t| t.profile.display_name).unwrap_or_else(|| "your tutor".into()),
+                    course: cache
+                        .course(&a.course_id)
+                        .ok()
+                        .flatten()
+                        .map(|c| c.code)
+                        .unwrap_or_else(|| "Session".into()),
+                    tutor: cache
+                        .tutor(&a.profile_id)
+                        .ok()
+                        .flatten()
+                        .map(|t| t.profile.display_name)
+                        .unwrap_or_else(|| "your tutor".into()),
                     policy: decision.explain(self.now, tz, &policy),
                     decision,
                     appointment: a,
@@ -577,7 +602,8 @@ impl App {
             row![
                 text(name).size(theme::HEADING - 6.0).font(theme::BOLD).width(Length::Fill),
                 text(if self.status.online { "" } else { "Offline" }).size(theme::TEXT),
-                text(format!("{}  ·  {}", time::day_text(tz, self.now), time::clock_text(tz, self.now))).size(theme::TEXT + 2.0),
+                text(format!("{}  ·  {}", time::day_text(tz, self.now), time::clock_text(tz, self.now)))
+                    .size(theme::TEXT + 2.0),
             ]
             .spacing(theme::GAP)
             .align_y(Alignment::Center),
@@ -592,8 +618,10 @@ impl App {
                 let prompt = container(
                     column![
                         text("Are you still there?").size(theme::TITLE).font(theme::BOLD),
-                        text(format!("For your privacy, this screen starts over in {left} seconds.")).size(theme::TEXT + 4.0),
-                        container(widgets::primary("I'm still here", Some(Message::StillHere))).width(Length::Fixed(360.0)),
+                        text(format!("For your privacy, this screen starts over in {left} seconds."))
+                            .size(theme::TEXT + 4.0),
+                        container(widgets::primary("I'm still here", Some(Message::StillHere)))
+                            .width(Length::Fixed(360.0)),
                     ]
                     .spacing(theme::GAP)
                     .align_x(Alignment::Center),
@@ -640,18 +668,29 @@ pub async fn perform(service: Arc<KioskService>, cmd: Command) -> Message {
             Message::MineLoaded(list, online)
         }
         Command::Book { session, slot, course_id } => Message::Booked(
-            service.book(&session, &slot.profile_id, &course_id, slot.start).await.unwrap_or_else(|e| refused(sync_words(e))),
+            service
+                .book(&session, &slot.profile_id, &course_id, slot.start)
+                .await
+                .unwrap_or_else(|e| refused(sync_words(e))),
         ),
         Command::Move { session, from, slot } => Message::Booked(
-            service.reschedule(&session, &from, &slot.profile_id, slot.start).await.unwrap_or_else(|e| refused(sync_words(e))),
+            service
+                .reschedule(&session, &from, &slot.profile_id, slot.start)
+                .await
+                .unwrap_or_else(|e| refused(sync_words(e))),
         ),
         Command::Cancel { session, appointment } => {
             Message::Cancelled(service.cancel(&session, &appointment).await.unwrap_or_else(|e| refused(sync_words(e))))
         }
         Command::Join { card, course_id, reason } => Message::Joined(
-            service.drop_in_join(&card, course_id.as_deref(), Some(&reason)).await.unwrap_or_else(|e| refused(sync_words(e))),
+            service
+                .drop_in_join(&card, course_id.as_deref(), Some(&reason))
+                .await
+                .unwrap_or_else(|e| refused(sync_words(e))),
         ),
-        Command::Leave { card } => Message::Left(service.drop_in_leave(&card).await.unwrap_or_else(|e| refused(sync_words(e)))),
+        Command::Leave { card } => {
+            Message::Left(service.drop_in_leave(&card).await.unwrap_or_else(|e| refused(sync_words(e))))
+        }
     }
 }
 

@@ -43,7 +43,9 @@ pub fn run(config: KioskConfig, rt: tokio::runtime::Runtime) -> ExitCode {
         move || (App::new(service.clone(), &boot_config), Task::none()),
         move |app: &mut App, msg| {
             let svc = app.service().clone();
-            Task::batch(app.update(msg).into_iter().map(move |cmd| Task::perform(app::perform(svc.clone(), cmd), |m| m)))
+            Task::batch(
+                app.update(msg).into_iter().map(move |cmd| Task::perform(app::perform(svc.clone(), cmd), |m| m)),
+            )
         },
         App::view,
     )
@@ -81,9 +83,8 @@ pub fn subscription(_: &App) -> Subscription<Message> {
                 keyboard::Key::Named(keyboard::key::Named::Enter) => Some(Message::Key { text: None, enter: true }),
                 _ => text.map(|t| Message::Key { text: Some(t.to_string()), enter: false }),
             },
-            iced::Event::Mouse(mouse::Event::ButtonPressed(_)) | iced::Event::Touch(touch::Event::FingerPressed { .. }) => {
-                Some(Message::Touched)
-            }
+            iced::Event::Mouse(mouse::Event::ButtonPressed(_))
+            | iced::Event::Touch(touch::Event::FingerPressed { .. }) => Some(Message::Touched),
             _ => None,
         }),
         window::close_requests().map(|_| Message::CloseRequested),

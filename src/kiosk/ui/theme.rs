@@ -123,7 +123,13 @@ pub fn key(_: &Theme, status: button::Status) -> button::Style {
 /// A quiet text-like button (Back, Cancel).
 pub fn quiet(_: &Theme, status: button::Status) -> button::Style {
     let bg = if matches!(status, button::Status::Pressed) { ACCENT_SOFT } else { Color::TRANSPARENT };
-    button::Style { background: Some(Background::Color(bg)), text_color: ACCENT_DARK, border: rounded(ACCENT, 2.0), shadow: Shadow::default(), snap: true }
+    button::Style {
+        background: Some(Background::Color(bg)),
+        text_color: ACCENT_DARK,
+        border: rounded(ACCENT, 2.0),
+        shadow: Shadow::default(),
+        snap: true,
+    }
 }
 
 pub fn card(_: &Theme) -> container::Style {
@@ -137,7 +143,11 @@ pub fn card(_: &Theme) -> container::Style {
 }
 
 pub fn header(_: &Theme) -> container::Style {
-    container::Style { background: Some(Background::Color(ACCENT_DARK)), text_color: Some(PAPER), ..container::Style::default() }
+    container::Style {
+        background: Some(Background::Color(ACCENT_DARK)),
+        text_color: Some(PAPER),
+        ..container::Style::default()
+    }
 }
 
 /// The offline banner and other notices that matter.
@@ -161,5 +171,8 @@ pub fn info(_: &Theme) -> container::Style {
 
 /// The dimmed layer behind the "Are you still there?" prompt.
 pub fn scrim(_: &Theme) -> container::Style {
-    container::Style { background: Some(Background::Color(Color { a: 0.6, ..Color::BLACK })), ..container::Style::default() }
+    container::Style {
+        background: Some(Background::Color(Color { a: 0.6, ..Color::BLACK })),
+        ..container::Style::default()
+    }
 }

@@ -15,7 +15,7 @@ pub fn tile<'a, M: Clone + 'a>(title: &'a str, sub: &'a str, msg: M) -> Element<
     )
     .padding(24)
     .width(Length::Fill)
-    .height(Length::Fixed(theme::BIG_TARGET))
+    .height(Length::Fixed(theme::BIG_TARGET + 40.0))
     .style(theme::primary)
     .on_press(msg)
     .into()
@@ -23,13 +23,15 @@ pub fn tile<'a, M: Clone + 'a>(title: &'a str, sub: &'a str, msg: M) -> Element<
 
 /// The main action on a screen.
 pub fn primary<'a, M: Clone + 'a>(label: impl text::IntoFragment<'a>, msg: Option<M>) -> Element<'a, M> {
-    button(container(text(label).size(theme::TEXT + 4.0).font(theme::BOLD)).center_x(Length::Fill).center_y(Length::Fill))
-        .height(Length::Fixed(theme::TARGET + 16.0))
-        .width(Length::Fill)
-        .padding([0, 24])
-        .style(theme::primary)
-        .on_press_maybe(msg)
-        .into()
+    button(
+        container(text(label).size(theme::TEXT + 4.0).font(theme::BOLD)).center_x(Length::Fill).center_y(Length::Fill),
+    )
+    .height(Length::Fixed(theme::TARGET + 16.0))
+    .width(Length::Fill)
+    .padding([0, 24])
+    .style(theme::primary)
+    .on_press_maybe(msg)
+    .into()
 }
 
 /// A choice among several (a course, a tutor, a slot).
@@ -59,7 +61,7 @@ fn key<'a, M: Clone + 'a>(label: String, msg: M, width: f32) -> Element<'a, M> {
     container(
         button(container(text(label).size(theme::HEADING - 6.0)).center_x(Length::Fill).center_y(Length::Fill))
             .width(Length::Fixed(width))
-            .height(Length::Fixed(theme::TARGET + 12.0))
+            .height(Length::Fixed(theme::TARGET + 32.0))
             .style(theme::key)
             .on_press(msg),
     )
@@ -69,17 +71,21 @@ fn key<'a, M: Clone + 'a>(label: String, msg: M, width: f32) -> Element<'a, M> {
 
 /// A numeric keypad: digits, ⌫ and OK (each key has a widget id `key-<label>`).
 pub fn keypad<'a, M: Clone + 'a>(digit: impl Fn(char) -> M, erase: M, ok: Option<M>) -> Element<'a, M> {
-    let w = 120.0;
+    let w = 150.0;
     let mut rows: Vec<Element<'a, M>> = Vec::new();
     for line in ["123", "456", "789"] {
         rows.push(Row::with_children(line.chars().map(|c| key(c.to_string(), digit(c), w))).spacing(12).into());
     }
     let ok_button: Element<'a, M> = container(
-        button(container(text("OK").size(theme::HEADING - 6.0).font(theme::BOLD)).center_x(Length::Fill).center_y(Length::Fill))
-            .width(Length::Fixed(w))
-            .height(Length::Fixed(theme::TARGET + 12.0))
-            .style(theme::primary)
-            .on_press_maybe(ok),
+        button(
+            container(text("OK").size(theme::HEADING - 6.0).font(theme::BOLD))
+                .center_x(Length::Fill)
+                .center_y(Length::Fill),
+        )
+        .width(Length::Fixed(w))
+        .height(Length::Fixed(theme::TARGET + 32.0))
+        .style(theme::primary)
+        .on_press_maybe(ok),
     )
     .id(iced::widget::Id::from("key-OK"))
     .into();

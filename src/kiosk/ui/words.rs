@@ -23,7 +23,8 @@ pub fn for_code(code: &str, server_message: &str) -> String {
         return fixed.to_string();
     }
     let m = server_message.trim();
-    let reads_like_a_sentence = m.len() > 10 && !m.contains('_') && !m.contains('{') && !m.contains("::") && m.ends_with(['.', '!']);
+    let reads_like_a_sentence =
+        m.len() > 10 && !m.contains('_') && !m.contains('{') && !m.contains("::") && m.ends_with(['.', '!']);
     if reads_like_a_sentence {
         m.to_string()
     } else {
@@ -47,6 +48,9 @@ mod tests {
             assert!(!s.contains('_') && !s.contains('`') && !s.contains("Error"), "{code}: {s}");
             assert!(s.ends_with('.'), "{s}");
         }
-        assert_eq!(for_code("slot_taken", "Someone just booked that time. Please pick another one."), "Someone just booked that time. Please pick another one.");
+        assert_eq!(
+            for_code("slot_taken", "Someone just booked that time. Please pick another one."),
+            "Someone just booked that time. Please pick another one."
+        );
     }
 }

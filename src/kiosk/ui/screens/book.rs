@@ -11,7 +11,7 @@ use crate::kiosk::cache::Course;
 use crate::kiosk::service::Outcome;
 use crate::kiosk::ui::{theme, widgets};
 
-const COURSES_PER_PAGE: usize = 12;
+const COURSES_PER_PAGE: usize = 21;
 const TUTORS_PER_PAGE: usize = 4;
 const SLOTS_PER_PAGE: usize = 16;
 
@@ -142,7 +142,12 @@ impl State {
         self.courses
             .iter()
             .filter(|c| {
-                let hay = format!("{} {} {}", c.code.to_lowercase(), c.code.to_lowercase().replace(' ', ""), c.title.to_lowercase());
+                let hay = format!(
+                    "{} {} {}",
+                    c.code.to_lowercase(),
+                    c.code.to_lowercase().replace(' ', ""),
+                    c.title.to_lowercase()
+                );
                 words.iter().all(|w| hay.contains(w.as_str()))
             })
             .collect()
@@ -225,11 +230,16 @@ impl State {
             Stage::Done => self.done_step(now),
         };
         let title = if self.moving.is_some() { "Move a session" } else { "Book a session" };
-        let back: Element<'_, Message> = if self.stage == Stage::Done { row![].into() } else { widgets::quiet("◀  Back", Message::Back) };
-        column![row![text(title).size(theme::HEADING).font(theme::BOLD).width(Length::Fill), back].align_y(Alignment::Center), body]
-            .spacing(theme::GAP)
-            .padding(theme::PAD)
-            .into()
+        let back: Element<'_, Message> =
+            if self.stage == Stage::Done { row![].into() } else { widgets::quiet("◀  Back", Message::Back) };
+        column![
+            row![text(title).size(theme::HEADING).font(theme::BOLD).width(Length::Fill), back]
+                .align_y(Alignment::Center),
+            body
+        ]
+        .spacing(theme::GAP)
+        .padding(theme::PAD)
+        .into()
     }
 
     fn course_step(&self) -> Element<'_, Message> {
@@ -240,7 +250,11 @@ impl State {
         for chunk in list.iter().skip(page * COURSES_PER_PAGE).take(COURSES_PER_PAGE).collect::<Vec<_>>().chunks(3) {
             let mut r = Row::new().spacing(12);
             for c in chunk {
-                r = r.push(widgets::choice(format!("{}  ·  {}", c.code, c.title), Message::Course(c.id.clone()), false));
+                r = r.push(widgets::choice(
+                    format!("{}  ·  {}", c.code, c.title),
+                    Message::Course(c.id.clone()),
+                    false,
+                ));
             }
             for _ in chunk.len()..3 {
                 r = r.push(container(text("")).width(Length::Fill));
@@ -251,8 +265,15 @@ impl State {
             grid = grid.push(widgets::info("No course matches that. Tap ⌫ to change the search."));
         }
         let search = row![
-            container(text(if self.query.is_empty() { "Which course? Tap one, or search.".to_string() } else { format!("Search: {}", self.query) }).size(theme::TEXT + 4.0))
-                .width(Length::Fill),
+            container(
+                text(if self.query.is_empty() {
+                    "Which course? Tap one, or search.".to_string()
+                } else {
+                    format!("Search: {}", self.query)
+                })
+                .size(theme::TEXT + 4.0)
+            )
+            .width(Length::Fill),
             if self.keyboard {
                 widgets::quiet("Hide keyboard", Message::Keyboard(false))
             } else {
@@ -260,7 +281,8 @@ impl State {
             },
         ]
         .align_y(Alignment::Center);
-        let mut col = column![search, grid, widgets::pager(page, pages, Message::Page(-1), Message::Page(1))].spacing(theme::GAP);
+        let mut col =
+            column![search, grid, widgets::pager(page, pages, Message::Page(-1), Message::Page(1))].spacing(theme::GAP);
         if self.keyboard {
             col = col.push(widgets::keyboard(Message::Char, Message::Erase, Message::Space));
         }
@@ -272,15 +294,19 @@ impl State {
         let pages = widgets::pages(self.tutors.len(), TUTORS_PER_PAGE);
         let page = self.page.min(pages - 1);
         let any = button(
-            column![text("Any tutor, soonest").size(theme::HEADING - 4.0).font(theme::BOLD), text("See the first free times with anyone").size(theme::TEXT)]
-                .spacing(6),
+            column![
+                text("Any tutor, soonest").size(theme::HEADING - 4.0).font(theme::BOLD),
+                text("See the first free times with anyone").size(theme::TEXT)
+            ]
+            .spacing(6),
         )
         .padding(20)
         .width(Length::Fill)
         .style(theme::primary)
         .on_press(Message::Tutor(None));
         let mut grid = Column::new().spacing(12);
-        for pair in self.tutors.iter().skip(page * TUTORS_PER_PAGE).take(TUTORS_PER_PAGE).collect::<Vec<_>>().chunks(2) {
+        for pair in self.tutors.iter().skip(page * TUTORS_PER_PAGE).take(TUTORS_PER_PAGE).collect::<Vec<_>>().chunks(2)
+        {
             let mut r = Row::new().spacing(12);
             for t in pair {
                 r = r.push(tutor_card(t, self.tz));
@@ -291,15 +317,25 @@ impl State {
             grid = grid.push(r);
         }
         if self.tutors.is_empty() {
-            grid = grid.push(widgets::info("No tutor offers this course right now. Drop-in help may still be able to help."));
+            grid = grid
+                .push(widgets::info("No tutor offers this course right now. Drop-in help may still be able to help."));
         }
-        column![text(course).size(theme::TEXT + 4.0), any, grid, widgets::pager(page, pages, Message::Page(-1), Message::Page(1))]
-            .spacing(theme::GAP)
-            .into()
+        column![
+            text(course).size(theme::TEXT + 4.0),
+            any,
+            grid,
+            widgets::pager(page, pages, Message::Page(-1), Message::Page(1))
+        ]
+        .spacing(theme::GAP)
+        .into()
     }
 
     fn tutor_name(&self, profile_id: &str) -> String {
-        self.tutors.iter().find(|t| t.profile_id == profile_id).map(|t| t.name.clone()).unwrap_or_else(|| "A tutor".into())
+        self.tutors
+            .iter()
+            .find(|t| t.profile_id == profile_id)
+            .map(|t| t.name.clone())
+            .unwrap_or_else(|| "A tutor".into())
     }
 
     fn time_step(&self, now: DateTime<Utc>) -> Element<'_, Message> {
@@ -343,44 +379,69 @@ impl State {
             }
             grid = grid.push(r);
         }
-        column![text("Pick a day, then a time.").size(theme::TEXT + 4.0), tabs, grid, widgets::pager(page, pages, Message::Page(-1), Message::Page(1))]
-            .spacing(theme::GAP)
-            .into()
+        column![
+            text("Pick a day, then a time.").size(theme::TEXT + 4.0),
+            tabs,
+            grid,
+            widgets::pager(page, pages, Message::Page(-1), Message::Page(1))
+        ]
+        .spacing(theme::GAP)
+        .into()
     }
 
     fn confirm_step(&self, now: DateTime<Utc>) -> Element<'_, Message> {
         let Some(slot) = &self.slot else { return text("").into() };
         let course = self.course.as_ref().map(|c| format!("{} · {}", c.code, c.title)).unwrap_or_default();
         let card = self.tutors.iter().find(|t| t.profile_id == slot.profile_id);
-        let when = format!("{}, {} – {}", time::day_text(self.tz, slot.start), time::clock_text(self.tz, slot.start), time::clock_text(self.tz, slot.end));
-        let free_until = cancel::free_cancel_closes_at(slot.start, self.tz, &self.policy) - chrono::Duration::minutes(1);
-        let policy = format!(
-            "You can cancel for free until {} on {}. After that, cancel at least {} ahead to avoid a missed session.",
-            time::clock_text(self.tz, free_until),
-            time::day_text(self.tz, free_until),
-            cancel::hours_text(self.policy.late_cancel_min_minutes)
+        let when = format!(
+            "{}, {} – {}",
+            time::day_text(self.tz, slot.start),
+            time::clock_text(self.tz, slot.start),
+            time::clock_text(self.tz, slot.end)
         );
-        let _ = now;
+        let closes = cancel::free_cancel_closes_at(slot.start, self.tz, &self.policy);
+        let free_until = closes - chrono::Duration::minutes(1);
+        let ahead = cancel::hours_text(self.policy.late_cancel_min_minutes);
+        let policy = if now < closes {
+            format!(
+                "You can cancel for free until {} on {}. After that, cancel at least {ahead} ahead to avoid a missed session.",
+                time::clock_text(self.tz, free_until),
+                time::day_text(self.tz, free_until),
+            )
+        } else {
+            format!(
+                "This session is soon, so a cancellation would be recorded as late. Cancel at least {ahead} ahead to avoid a missed session."
+            )
+        };
         let mut details = Column::new().spacing(10);
         details = details
             .push(text(course).size(theme::HEADING - 4.0).font(theme::BOLD))
             .push(text(when).size(theme::TEXT + 4.0))
-            .push(text(format!("With {}", card.map(|c| c.name.as_str()).unwrap_or("your tutor"))).size(theme::TEXT + 4.0));
+            .push(
+                text(format!("With {}", card.map(|c| c.name.as_str()).unwrap_or("your tutor"))).size(theme::TEXT + 4.0),
+            );
         if let Some(place) = card.and_then(|c| c.location.as_deref()) {
             details = details.push(text(format!("Where: {place}")).size(theme::TEXT));
         }
         if let Some(old) = &self.moving {
-            details = details.push(text(format!(
-                "This replaces your session on {} at {}.",
-                time::day_text(self.tz, old.start),
-                time::clock_text(self.tz, old.start)
-            )).size(theme::TEXT));
+            details = details.push(
+                text(format!(
+                    "This replaces your session on {} at {}.",
+                    time::day_text(self.tz, old.start),
+                    time::clock_text(self.tz, old.start)
+                ))
+                .size(theme::TEXT),
+            );
         }
         let label = if self.moving.is_some() { "Move it" } else { "Book it" };
         column![
             container(details).padding(24).width(Length::Fill).style(theme::card),
             widgets::info(policy),
-            if self.busy { widgets::info("Booking…") } else { row![container(widgets::primary(label, Some(Message::Confirm))).width(Length::Fixed(420.0))].into() },
+            if self.busy {
+                widgets::info("Booking…")
+            } else {
+                row![container(widgets::primary(label, Some(Message::Confirm))).width(Length::Fixed(420.0))].into()
+            },
         ]
         .spacing(theme::GAP)
         .into()
@@ -432,9 +493,15 @@ fn tutor_card(t: &TutorCard, tz: Tz) -> Element<'_, Message> {
     };
     let next = t
         .next_free
-        .map(|n| format!("Next free: {} {}", time::day_text(tz, n).split(',').next().unwrap_or(""), time::clock_text(tz, n)))
+        .map(|n| {
+            format!("Next free: {} {}", time::day_text(tz, n).split(',').next().unwrap_or(""), time::clock_text(tz, n))
+        })
         .unwrap_or_else(|| "No free times in the next two weeks".into());
-    let bio: String = if t.bio.chars().count() > 110 { format!("{}…", t.bio.chars().take(108).collect::<String>()) } else { t.bio.clone() };
+    let bio: String = if t.bio.chars().count() > 110 {
+        format!("{}…", t.bio.chars().take(108).collect::<String>())
+    } else {
+        t.bio.clone()
+    };
     button(
         row![
             photo,

@@ -41,7 +41,13 @@ impl State {
                 col = col
                     .push(text("We couldn't check you in").size(theme::TITLE).font(theme::BOLD))
                     .push(widgets::notice(message.as_str()))
-                    .push(row![widgets::primary("Join drop-in help", Some(Message::DropIn)), widgets::primary("Done", Some(Message::Done))].spacing(theme::GAP));
+                    .push(
+                        row![
+                            widgets::primary("Join drop-in help", Some(Message::DropIn)),
+                            widgets::primary("Done", Some(Message::Done))
+                        ]
+                        .spacing(theme::GAP),
+                    );
             }
             Ok(v) => {
                 let hello = match &v.display_name {
@@ -53,12 +59,20 @@ impl State {
                     (Some(a), Some(d)) => {
                         let with = self.tutor.as_ref().map(|t| t.0.as_str()).unwrap_or("your tutor");
                         let course = self.course.as_deref().unwrap_or("your session");
-                        let when = format!("{} at {}", time::relative_day_text(self.tz, a.start, now), time::clock_text(self.tz, a.start));
+                        let when = format!(
+                            "{} at {}",
+                            time::relative_day_text(self.tz, a.start, now),
+                            time::clock_text(self.tz, a.start)
+                        );
                         let (headline, detail) = match d {
-                            CheckInDecision::OnTime => ("You're checked in.".to_string(), format!("{course} with {with}, {when}.")),
+                            CheckInDecision::OnTime => {
+                                ("You're checked in.".to_string(), format!("{course} with {with}, {when}."))
+                            }
                             CheckInDecision::Late { minutes_late } => (
                                 "You're checked in — you're a little late.".to_string(),
-                                format!("{course} with {with} started {minutes_late} minutes ago. Head over now; they know you're here."),
+                                format!(
+                                    "{course} with {with} started {minutes_late} minutes ago. Head over now; they know you're here."
+                                ),
                             ),
                             CheckInDecision::TooEarly { opens_at } => (
                                 "You're early — welcome!".to_string(),
@@ -69,10 +83,14 @@ impl State {
                             ),
                             CheckInDecision::Closed | CheckInDecision::NotOpen(_) => (
                                 "This session's check-in has closed.".to_string(),
-                                format!("{course} with {with} was {when}. Please see the front desk, or join drop-in help."),
+                                format!(
+                                    "{course} with {with} was {when}. Please see the front desk, or join drop-in help."
+                                ),
                             ),
                         };
-                        col = col.push(text(headline).size(theme::HEADING).font(theme::BOLD)).push(text(detail).size(theme::TEXT + 4.0));
+                        col = col
+                            .push(text(headline).size(theme::HEADING).font(theme::BOLD))
+                            .push(text(detail).size(theme::TEXT + 4.0));
                         if let Some(place) = self.tutor.as_ref().and_then(|t| t.1.as_deref()) {
                             col = col.push(text(format!("Where: {place}")).size(theme::TEXT + 4.0));
                         }
@@ -85,7 +103,9 @@ impl State {
                     }
                 }
                 if !v.delivered {
-                    col = col.push(widgets::notice("You're checked in on this kiosk — we'll sync when the network is back."));
+                    col = col.push(widgets::notice(
+                        "You're checked in on this kiosk — we'll sync when the network is back.",
+                    ));
                 }
                 col = col.push(row![widgets::primary("Done", Some(Message::Done))].width(Length::Fixed(320.0)));
             }

@@ -49,7 +49,10 @@ impl State {
             Message::Course(c) => self.course = Some(c),
             Message::Reason(i) => {
                 self.busy = true;
-                return Some(Event::Join { course_id: self.course.clone().flatten(), reason: REASONS.get(i).unwrap_or(&"").to_string() });
+                return Some(Event::Join {
+                    course_id: self.course.clone().flatten(),
+                    reason: REASONS.get(i).unwrap_or(&"").to_string(),
+                });
             }
             Message::Page(d) => self.page = self.page.saturating_add_signed(d),
             Message::Leave => {
@@ -63,7 +66,13 @@ impl State {
 
     pub fn view(&self) -> Element<'_, Message> {
         let mut col = Column::new().spacing(theme::GAP).padding(theme::PAD);
-        col = col.push(row![text("Drop-in help").size(theme::HEADING).font(theme::BOLD).width(Length::Fill), widgets::quiet("Done", Message::Done)].align_y(Alignment::Center));
+        col = col.push(
+            row![
+                text("Drop-in help").size(theme::HEADING).font(theme::BOLD).width(Length::Fill),
+                widgets::quiet("Done", Message::Done)
+            ]
+            .align_y(Alignment::Center),
+        );
         if let Some(left) = &self.left {
             return match left {
                 Outcome::Refused { message, .. } => col.push(widgets::notice(message.as_str())),
@@ -78,7 +87,7 @@ impl State {
                     0 => "You're next — someone will be with you shortly.".to_string(),
                     m => format!("The wait is about {m} minutes."),
                 };
-                col.push(text(format!("You're number {} in line, {}.", q.position, q.display_name)).size(theme::TITLE).font(theme::BOLD))
+                col.push(text(format!("{}, you're number {} in line.", q.display_name, q.position)).size(theme::TITLE).font(theme::BOLD))
                     .push(text(wait).size(theme::HEADING - 8.0))
                     .push(text("Have a seat nearby; a tutor will call your first name.").size(theme::TEXT + 4.0))
                     .push(row![
@@ -118,7 +127,11 @@ impl State {
         for chunk in shown.chunks(3) {
             let mut r = Row::new().spacing(12);
             for c in chunk {
-                r = r.push(widgets::choice(format!("{}  ·  {}", c.code, c.title), Message::Course(Some(c.id.clone())), false));
+                r = r.push(widgets::choice(
+                    format!("{}  ·  {}", c.code, c.title),
+                    Message::Course(Some(c.id.clone())),
+                    false,
+                ));
             }
             for _ in chunk.len()..3 {
                 r = r.push(container(text("")).width(Length::Fill));
@@ -126,7 +139,10 @@ impl State {
             grid = grid.push(r);
         }
         col.push(text("Which course is it for?").size(theme::TEXT + 8.0))
-            .push(container(widgets::choice("Not sure / not listed", Message::Course(None), false)).width(Length::Fixed(420.0)))
+            .push(
+                container(widgets::choice("Not sure / not listed", Message::Course(None), false))
+                    .width(Length::Fixed(420.0)),
+            )
             .push(grid)
             .push(widgets::pager(page, pages, Message::Page(-1), Message::Page(1)))
             .into()

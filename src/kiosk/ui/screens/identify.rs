@@ -18,6 +18,7 @@ pub enum Message {
     Erase,
     Ok,
     UseEmail(bool),
+    Back,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +26,11 @@ pub enum Event {
     /// The student is known by card or number (enough for check-in and drop-in).
     Card(String),
     /// Sign in with these (book, my appointments).
-    Credentials { login: String, secret: String },
+    Credentials {
+        login: String,
+        secret: String,
+    },
+    Back,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +53,16 @@ pub struct State {
 
 impl State {
     pub fn new(intent: Intent) -> State {
-        State { intent, step: Step::Login, login: String::new(), pin: String::new(), email: false, tries: 0, error: None, busy: false }
+        State {
+            intent,
+            step: Step::Login,
+            login: String::new(),
+            pin: String::new(),
+            email: false,
+            tries: 0,
+            error: None,
+            busy: false,
+        }
     }
 
     /// A card was swiped while this screen was open.
@@ -76,6 +90,7 @@ impl State {
             return None;
         }
         match msg {
+            Message::Back => return Some(Event::Back),
             Message::Digit(d) => {
                 let field = if self.step == Step::Pin { &mut self.pin } else { &mut self.login };
                 if field.len() < 24 {
@@ -120,14 +135,22 @@ impl State {
         let (title, hint, shown) = match self.step {
             Step::Login if self.email => ("Type your college email", "Then tap OK.", self.login.clone()),
             Step::Login => ("Swipe your ID card", "Or type your student number, then tap OK.", self.login.clone()),
-            Step::Pin => ("Enter your PIN", "Your PIN or password keeps your bookings yours.", "•".repeat(self.pin.len())),
+            Step::Pin => {
+                ("Enter your PIN", "Your PIN or password keeps your bookings yours.", "•".repeat(self.pin.len()))
+            }
         };
-        let field = container(text(if shown.is_empty() { " ".to_string() } else { shown }).size(theme::HEADING).font(theme::BOLD))
-            .padding(16)
-            .width(Length::Fixed(520.0))
-            .style(theme::card);
+        let field = container(
+            text(if shown.is_empty() { " ".to_string() } else { shown }).size(theme::HEADING).font(theme::BOLD),
+        )
+        .padding(16)
+        .width(Length::Fixed(520.0))
+        .style(theme::card);
         let mut left = Column::new().spacing(theme::GAP).width(Length::FillPortion(1));
-        left = left.push(text(title).size(theme::TITLE).font(theme::BOLD)).push(text(hint).size(theme::TEXT)).push(field);
+        left = left
+            .push(widgets::quiet("◀  Start over", Message::Back))
+            .push(text(title).size(theme::TITLE).font(theme::BOLD))
+            .push(text(hint).size(theme::TEXT))
+            .push(field);
         if let Some(e) = &self.error {
             left = left.push(widgets::notice(e.as_str()));
         }
@@ -152,6 +175,10 @@ impl State {
         } else {
             widgets::keypad(Message::Digit, Message::Erase, Some(Message::Ok))
         };
-        row![left, pad].spacing(theme::PAD).padding(theme::PAD).align_y(Alignment::Start).into()
+        row![left, container(pad).center_x(Length::FillPortion(1))]
+            .spacing(theme::PAD)
+            .padding(theme::PAD)
+            .align_y(Alignment::Start)
+            .into()
     }
 }

@@ -52,7 +52,17 @@ pub struct State {
 
 impl State {
     pub fn new(name: String, tz: Tz) -> State {
-        State { name, rows: vec![], loaded: false, from_cache: false, confirming: None, result: None, busy: false, page: 0, tz }
+        State {
+            name,
+            rows: vec![],
+            loaded: false,
+            from_cache: false,
+            confirming: None,
+            result: None,
+            busy: false,
+            page: 0,
+            tz,
+        }
     }
 
     pub fn set_rows(&mut self, rows: Vec<Row>, from_cache: bool) {
@@ -104,15 +114,20 @@ impl State {
             .align_y(Alignment::Center),
         );
         if self.from_cache {
-            col = col.push(widgets::notice("The network is down: this list is from this kiosk and may be out of date."));
+            col =
+                col.push(widgets::notice("The network is down: this list is from this kiosk and may be out of date."));
         }
         match &self.result {
             Some(Outcome::Done(a)) if a.status == AppointmentStatus::LateCancelled => {
                 col = col.push(widgets::info("Cancelled. It is recorded as a late cancellation, not a missed session."))
             }
-            Some(Outcome::Done(_)) => col = col.push(widgets::info("Cancelled. The time is free for someone else now — thank you.")),
+            Some(Outcome::Done(_)) => {
+                col = col.push(widgets::info("Cancelled. The time is free for someone else now — thank you."))
+            }
             Some(Outcome::Queued) => {
-                col = col.push(widgets::notice("Your cancellation is saved on this kiosk and will be sent when the network is back."))
+                col = col.push(widgets::notice(
+                    "Your cancellation is saved on this kiosk and will be sent when the network is back.",
+                ))
             }
             Some(Outcome::Refused { message, .. }) => col = col.push(widgets::notice(message.as_str())),
             None => {}
@@ -120,7 +135,8 @@ impl State {
         if !self.loaded {
             return col.push(widgets::info("Loading your sessions…")).into();
         }
-        let upcoming: Vec<&Row> = self.rows.iter().filter(|r| r.appointment.status == AppointmentStatus::Booked).collect();
+        let upcoming: Vec<&Row> =
+            self.rows.iter().filter(|r| r.appointment.status == AppointmentStatus::Booked).collect();
         if upcoming.is_empty() {
             return col.push(text("You have no upcoming sessions.").size(theme::TEXT + 4.0)).into();
         }
@@ -168,6 +184,10 @@ impl State {
         } else {
             row![].into()
         };
-        container(row![head, actions].spacing(theme::GAP).align_y(Alignment::Center)).padding(20).width(Length::Fill).style(theme::card).into()
+        container(row![head, actions].spacing(theme::GAP).align_y(Alignment::Center))
+            .padding(20)
+            .width(Length::Fill)
+            .style(theme::card)
+            .into()
     }
 }

@@ -42,8 +42,12 @@ pub fn view<'a>(ctx: &Context<'a>) -> Element<'a, Message> {
         .push(text(ctx.welcome.opening_message.as_str()).size(theme::TEXT + 4.0))
         .push(actions)
         .push(
-            container(text("Swipe or scan your student ID card any time to check in.").size(theme::TEXT + 4.0).font(theme::BOLD))
-                .center_x(Length::Fill),
+            container(
+                text("Swipe or scan your student ID card any time to check in.")
+                    .size(theme::TEXT + 4.0)
+                    .font(theme::BOLD),
+            )
+            .center_x(Length::Fill),
         )
         .push(
             row![

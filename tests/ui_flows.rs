@@ -1,0 +1,339 @@
+//! Whole flows through the real kiosk screens: real iced rendering (headless tiny-skia), the
+//! in-process server on loopback, real SQLite files, and an injected clock.
+
+mod common;
+
+use chrono::Duration;
+use common::TestServer;
+use iced_test::simulator::Simulator;
+use tutorkiosk::domain::time;
+use tutorkiosk::kiosk::config;
+use tutorkiosk::kiosk::runtime::KioskCore;
+use tutorkiosk::kiosk::ui::app::{App, Message, perform};
+use tutorkiosk::kiosk::ui::theme;
+
+const SIZE: (f32, f32) = (1920.0, 1080.0);
+
+struct Kiosk {
+    t: TestServer,
+    core: KioskCore,
+    app: App,
+    _dir: tempfile::TempDir,
+    /// Taps on the screen outside the keypad (for the "six taps" goal).
+    taps: usize,
+}
+
+fn settings() -> iced::Settings {
+    iced::Settings {
+        fonts: vec![theme::INTER_REGULAR.into(), theme::INTER_BOLD.into()],
+        default_font: theme::FONT,
+        ..iced::Settings::default()
+    }
+}
+
+fn ny(s: &str) -> chrono::DateTime<chrono::Utc> {
+    time::resolve_local(chrono_tz::America::New_York, s.parse().unwrap())
+}
+
+impl Kiosk {
+    async fn start() -> Kiosk {
+        let t = TestServer::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config::parse(&t.kiosk_config(dir.path(), "Lobby 1")).unwrap();
+        let core = KioskCore::start(cfg.clone(), t.clock.clone()).await.unwrap();
+        core.service.sync_now(std::time::Duration::from_secs(10)).await.unwrap();
+        let app = App::new(core.service.clone(), &cfg);
+        let mut k = Kiosk { t, core, app, _dir: dir, taps: 0 };
+        k.send(Message::Tick).await;
+        k
+    }
+
+    fn ui(&self) -> Simulator<'_, Message> {
+        Simulator::with_size(settings(), SIZE, self.app.view())
+    }
+
+    /// Feed a message and everything it leads to, running commands against the real service.
+    async fn send(&mut self, msg: Message) {
+        let mut queue = vec![msg];
+        while let Some(m) = queue.pop() {
+            for cmd in self.app.update(m) {
+                queue.push(perform(self.core.service.clone(), cmd).await);
+            }
+        }
+    }
+
+    async fn tap(&mut self, label: &str) {
+        self.taps += 1;
+        self.press(label).await;
+    }
+
+    /// Press without counting (PIN digits).
+    async fn press(&mut self, label: &str) {
+        let msgs: Vec<Message> = {
+            let mut ui = self.ui();
+            ui.click(label).unwrap_or_else(|e| panic!("no \"{label}\" on screen: {e:?}"));
+            ui.into_messages().collect()
+        };
+        assert!(!msgs.is_empty(), "\"{label}\" did nothing");
+        for m in msgs {
+            self.send(m).await;
+        }
+    }
+
+    async fn press_key(&mut self, key: &str) {
+        let msgs: Vec<Message> = {
+            let mut ui = self.ui();
+            ui.click(iced::widget::Id::from(format!("key-{key}"))).unwrap_or_else(|e| panic!("no key {key}: {e:?}"));
+            ui.into_messages().collect()
+        };
+        for m in msgs {
+            self.send(m).await;
+        }
+    }
+
+    async fn type_pin(&mut self, pin: &str) {
+        for d in pin.chars() {
+            self.press_key(&d.to_string()).await;
+        }
+        self.press_key("OK").await;
+    }
+
+    /// A keyboard-wedge card reader: fast characters, then Enter.
+    async fn swipe(&mut self, raw: &str) {
+        for c in raw.chars() {
+            self.send(Message::Key { text: Some(c.to_string()), enter: false }).await;
+        }
+        self.send(Message::Key { text: None, enter: true }).await;
+    }
+
+    fn sees(&self, text: &str) -> bool {
+        self.ui().find(text).is_ok()
+    }
+
+    #[track_caller]
+    fn expect(&self, text: &str) {
+        assert!(self.sees(text), "expected \"{text}\" on the screen");
+    }
+
+    fn snapshot(&self, name: &str) {
+        let mut ui = self.ui();
+        let snap = ui.snapshot(&theme::theme()).unwrap();
+        assert!(
+            snap.matches_image(format!("tests/snapshots/{name}")).unwrap(),
+            "{name} differs from its committed snapshot"
+        );
+    }
+
+    async fn tick(&mut self, seconds: i64) {
+        self.t.clock.advance(Duration::seconds(seconds));
+        self.send(Message::Tick).await;
+    }
+}
+
+fn card(k: &Kiosk, i: usize) -> String {
+    k.t.creds.students[i].card.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn welcome_and_check_in_by_card_swipe() {
+    let mut k = Kiosk::start().await;
+    k.t.clock.set(ny("2026-10-12T08:50:00"));
+    k.send(Message::Tick).await;
+    k.expect("Riverside College Learning Center");
+    k.expect("Swipe or scan your student ID card any time to check in.");
+    k.snapshot("welcome");
+
+    let raw = format!(";{}=1234?", card(&k, 0));
+    k.swipe(&raw).await;
+    k.expect("Hi, Ana P.!");
+    k.expect("You're checked in.");
+    k.expect("CHEM 101 · General Chemistry I with Maya O., today at 9:00 AM.");
+    k.snapshot("checkin");
+    assert_eq!(k.t.count("SELECT COUNT(*) FROM visits WHERE device_id IS NOT NULL"), 1);
+
+    // Back to Welcome by itself after a few seconds.
+    k.tick(11).await;
+    assert!(k.app.is_home());
+    // A garbled swipe does nothing at all.
+    k.swipe(";;==??").await;
+    assert!(k.app.is_home());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_in_while_offline_is_honest_and_arrives_later() {
+    let mut k = Kiosk::start().await;
+    k.t.clock.set(ny("2026-10-12T09:03:00"));
+    k.t.stop().await;
+    k.send(Message::Tick).await;
+    k.tap("Check in").await;
+    k.expect("Swipe your ID card");
+    k.snapshot("identify");
+    let c = card(&k, 0);
+    k.swipe(&c).await;
+    k.expect("You're checked in on this kiosk — we'll sync when the network is back.");
+    k.expect("You're checked in.");
+    k.snapshot("checkin-offline");
+    k.t.start_again().await;
+    k.core.service.sync_now(std::time::Duration::from_secs(10)).await.unwrap();
+    assert_eq!(k.t.count("SELECT COUNT(*) FROM visits WHERE device_id IS NOT NULL"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn booking_takes_five_taps_plus_the_pin() {
+    let mut k = Kiosk::start().await;
+    k.tap("Book a session").await;
+    let c = card(&k, 1);
+    k.swipe(&c).await;
+    k.expect("Enter your PIN");
+    let pin = k.t.creds.students[1].secret.clone();
+    k.type_pin(&pin).await;
+    k.expect("Which course? Tap one, or search.");
+    k.snapshot("book-course");
+    k.tap("MATH 151  ·  Calculus I").await;
+    k.expect("Any tutor, soonest");
+    k.snapshot("book-tutor");
+    k.tap("James O.").await;
+    k.expect("Pick a day, then a time.");
+    k.snapshot("book-time");
+    k.tap("2:00 PM").await;
+    k.expect("Book it");
+    k.expect("This session is soon, so a cancellation would be recorded as late. Cancel at least 2 hours ahead to avoid a missed session.");
+    k.snapshot("book-confirm");
+    k.tap("Book it").await;
+    k.expect("You're booked!");
+    k.snapshot("book-done");
+    assert_eq!(k.taps, 5, "Book, course, tutor, time, confirm");
+    let booked = k.t.count(
+        "SELECT COUNT(*) FROM appointments a JOIN students s ON s.id = a.student_id
+         WHERE s.email LIKE 'ben.%' AND a.profile_id = 'p-james-obrien-tutor' AND a.status = 'booked'",
+    );
+    assert_eq!(booked, 1);
+    k.tap("Done").await;
+    assert!(k.app.is_home() && k.app.student().is_none(), "the student is forgotten");
+}
+
+/// Book through the server directly, as another kiosk would have.
+async fn book_for(k: &Kiosk, student: usize, profile: &str, course: &str, start: chrono::DateTime<chrono::Utc>) {
+    let mut other = k.t.kiosk("Lobby 2").await;
+    let s = &k.t.creds.students[student];
+    let token = other.sign_in(&s.card, &s.secret).await;
+    let r = other
+        .push(
+            "book",
+            serde_json::json!({"student_token": token, "profile_id": profile, "course_id": course, "start": start}),
+        )
+        .await;
+    assert!(r.get("ok").is_some(), "{r}");
+}
+
+async fn open_mine(k: &mut Kiosk, student: usize) {
+    k.core.service.sync_now(std::time::Duration::from_secs(10)).await.unwrap();
+    k.send(Message::Tick).await;
+    k.tap("My appointments").await;
+    let c = card(k, student);
+    k.swipe(&c).await;
+    let pin = k.t.creds.students[student].secret.clone();
+    k.type_pin(&pin).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_states_the_policy_first_in_each_window() {
+    let mut k = Kiosk::start().await;
+    // Three Tuesday sessions with Daniel (10:00, 10:30, 15:00) for Farah (student 5).
+    let tue = ny("2026-10-13T10:00:00");
+    for start in [tue, tue + Duration::minutes(30), tue + Duration::hours(5)] {
+        book_for(&k, 5, "p-daniel-kim-tutor", "cs-101", start).await;
+    }
+
+    // Monday evening: free to cancel until 11:59 PM tonight.
+    k.t.clock.set(ny("2026-10-12T19:00:00"));
+    open_mine(&mut k, 5).await;
+    k.expect("Fatima's sessions");
+    k.expect("Free to cancel until 11:59 PM tonight.");
+    k.snapshot("mine");
+    k.tap("Cancel").await;
+    k.expect("Yes, cancel it");
+    k.tap("Yes, cancel it").await;
+    k.expect("Cancelled. The time is free for someone else now — thank you.");
+    k.tap("Done").await;
+
+    // Tuesday 08:15: 10:30 is more than 2 h away — a late cancellation, said before the tap.
+    k.t.clock.set(ny("2026-10-13T08:15:00"));
+    open_mine(&mut k, 5).await;
+    k.expect("This will be recorded as a late cancellation. It does not count as a missed session, because it is at least 2 hours before the start.");
+    k.tap("Cancel").await;
+    k.tap("Yes, cancel it").await;
+    k.expect("Cancelled. It is recorded as a late cancellation, not a missed session.");
+    k.tap("Done").await;
+
+    // Tuesday 14:00: the 15:00 session is too close — no Cancel button, and the reason.
+    k.t.clock.set(ny("2026-10-13T14:00:00"));
+    open_mine(&mut k, 5).await;
+    k.expect("Too late to cancel here — please see the front desk. Otherwise it will count as a missed session.");
+    assert!(!k.sees("Cancel"), "no cancel button when the kiosk may not cancel");
+    k.snapshot("mine-too-late");
+
+    let statuses: Vec<String> = {
+        let conn = rusqlite::Connection::open(&k.t.db).unwrap();
+        let mut st = conn
+            .prepare("SELECT status FROM appointments WHERE profile_id = 'p-daniel-kim-tutor' AND start_utc >= strftime('%s', '2026-10-13 14:00:00') ORDER BY start_utc")
+            .unwrap();
+        st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(statuses, ["cancelled", "late_cancelled", "booked"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspended_student_is_told_kindly_and_offered_drop_in() {
+    let mut k = Kiosk::start().await;
+    k.t.clock.set(ny("2026-10-12T13:30:00"));
+    k.send(Message::Tick).await;
+    k.tap("Book a session").await;
+    let c = card(&k, 2);
+    k.swipe(&c).await;
+    let pin = k.t.creds.students[2].secret.clone();
+    k.type_pin(&pin).await;
+    k.expect("Hi Jordan — booking is paused for now");
+    k.expect("Drop-in help is still open to you, today and every day.");
+    k.snapshot("suspended");
+    k.tap("Join drop-in help").await;
+    k.expect("Which course is it for?");
+    k.snapshot("dropin-course");
+    k.tap("CS 101  ·  Introduction to Programming").await;
+    k.expect("What do you need help with?");
+    k.tap("Homework").await;
+    k.expect("Jordan L., you're number 1 in line.");
+    k.snapshot("dropin-in-line");
+    k.tap("Leave the line").await;
+    k.expect("You've left the line. Thanks for letting us know!");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_student_is_asked_then_forgotten() {
+    let mut k = Kiosk::start().await;
+    k.tap("My appointments").await;
+    let c = card(&k, 1);
+    k.swipe(&c).await;
+    let pin = k.t.creds.students[1].secret.clone();
+    k.type_pin(&pin).await;
+    k.expect("Ben's sessions");
+    assert!(k.app.student().is_some());
+
+    k.tick(59).await;
+    assert!(!k.app.asking_still_there());
+    k.tick(1).await;
+    k.expect("Are you still there?");
+    k.expect("For your privacy, this screen starts over in 20 seconds.");
+    k.snapshot("still-there");
+    // "I'm still here" keeps the student.
+    k.tap("I'm still here").await;
+    assert!(!k.app.asking_still_there() && k.app.student().is_some());
+
+    k.tick(60).await;
+    k.tick(19).await;
+    assert!(k.app.asking_still_there() && k.app.student().is_some());
+    k.tick(1).await;
+    assert!(k.app.is_home(), "Welcome returns");
+    assert!(k.app.student().is_none(), "the student is forgotten");
+    assert!(!k.sees("Ben's sessions"));
+}
