@@ -2,7 +2,7 @@
 //! Styles are named functions; views never pick colours themselves.
 
 use iced::widget::{button, container};
-use iced::{Background, Border, Color, Font, Shadow, Theme, Vector, color, font};
+use iced::{Background, Border, Color, Font, Shadow, Theme, color, font};
 
 pub const INTER_REGULAR: &[u8] = include_bytes!("../../../assets/fonts/Inter-Regular.otf");
 pub const INTER_BOLD: &[u8] = include_bytes!("../../../assets/fonts/Inter-Bold.otf");
@@ -53,12 +53,10 @@ fn rounded(color: Color, width: f32) -> Border {
     Border { color, width, radius: 16.0.into() }
 }
 
-fn lift(pressed: bool) -> Shadow {
-    if pressed {
-        Shadow::default()
-    } else {
-        Shadow { color: Color { a: 0.18, ..Color::BLACK }, offset: Vector::new(0.0, 3.0), blur_radius: 8.0 }
-    }
+/// Flat on purpose: tiny-skia's damage tracking leaves blurred shadows behind on the next
+/// screen, so depth comes from borders, not shadows.
+fn lift(_pressed: bool) -> Shadow {
+    Shadow::default()
 }
 
 /// The main call to action: accent background, white text.
@@ -136,8 +134,8 @@ pub fn card(_: &Theme) -> container::Style {
     container::Style {
         background: Some(Background::Color(PAPER)),
         text_color: Some(INK),
-        border: rounded(LINE, 1.0),
-        shadow: Shadow { color: Color { a: 0.10, ..Color::BLACK }, offset: Vector::new(0.0, 2.0), blur_radius: 6.0 },
+        border: rounded(LINE, 2.0),
+        shadow: Shadow::default(),
         snap: true,
     }
 }

@@ -51,7 +51,7 @@ impl State {
             }
             Ok(v) => {
                 let hello = match &v.display_name {
-                    Some(n) => format!("Hi, {n}!"),
+                    Some(n) => format!("Hi, {n}"),
                     None => "Thanks!".to_string(),
                 };
                 col = col.push(text(hello).size(theme::HUGE).font(theme::BOLD));
