@@ -8,9 +8,13 @@ use super::theme;
 /// A large tile on the welcome screen: a title and one line under it.
 pub fn tile<'a, M: Clone + 'a>(title: &'a str, sub: &'a str, msg: M) -> Element<'a, M> {
     button(
-        container(column![text(title).size(theme::HEADING).font(theme::BOLD), text(sub).size(theme::TEXT)].spacing(8).align_x(Alignment::Center))
-            .center_x(Length::Fill)
-            .center_y(Length::Fill),
+        container(
+            column![text(title).size(theme::HEADING).font(theme::BOLD), text(sub).size(theme::TEXT)]
+                .spacing(8)
+                .align_x(Alignment::Center),
+        )
+        .center_x(Length::Fill)
+        .center_y(Length::Fill),
     )
     .padding(24)
     .width(Length::Fill)
