@@ -18,6 +18,7 @@ struct Kiosk {
     t: TestServer,
     core: KioskCore,
     app: App,
+    cfg: config::KioskConfig,
     _dir: tempfile::TempDir,
     /// Taps on the screen outside the keypad (for the "six taps" goal).
     taps: usize,
@@ -43,7 +44,7 @@ impl Kiosk {
         let core = KioskCore::start(cfg.clone(), t.clock.clone()).await.unwrap();
         core.service.sync_now(std::time::Duration::from_secs(10)).await.unwrap();
         let app = App::new(core.service.clone(), &cfg);
-        let mut k = Kiosk { t, core, app, _dir: dir, taps: 0 };
+        let mut k = Kiosk { t, core, app, cfg, _dir: dir, taps: 0 };
         k.send(Message::Tick).await;
         k
     }
@@ -336,4 +337,126 @@ async fn an_idle_student_is_asked_then_forgotten() {
     assert!(k.app.is_home(), "Welcome returns");
     assert!(k.app.student().is_none(), "the student is forgotten");
     assert!(!k.sees("Ben's sessions"));
+}
+
+impl Kiosk {
+    /// Hold the hidden corner (the center's name) for three seconds.
+    async fn long_press_corner(&mut self) {
+        let msgs: Vec<Message> = {
+            let mut ui = self.ui();
+            let name = ui.find("Riverside College Learning Center").unwrap();
+            let _ = name;
+            ui.point_at(iced::Point::new(100.0, 30.0));
+            ui.simulate([iced::Event::Mouse(iced::mouse::Event::ButtonPressed(iced::mouse::Button::Left))]);
+            ui.into_messages().collect()
+        };
+        assert!(msgs.iter().any(|m| matches!(m, Message::CornerPressed)), "the corner takes the press");
+        for m in msgs {
+            self.send(m).await;
+        }
+        self.tick(1).await;
+        assert!(!self.sees("Enter the staff PIN."), "a short press does nothing");
+        self.tick(2).await;
+    }
+
+    /// Quit and start again from the same files, as after a power cut.
+    async fn restart(&mut self) {
+        let core = KioskCore::start(self.cfg.clone(), self.t.clock.clone()).await.unwrap();
+        self.app = App::new(core.service.clone(), &self.cfg);
+        self.core = core;
+        self.send(Message::Tick).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_wrong_staff_pins_lock_staff_mode_even_across_a_restart() {
+    let mut k = Kiosk::start().await;
+    k.long_press_corner().await;
+    k.expect("Enter the staff PIN.");
+    k.snapshot("staff-pin");
+    for _ in 0..4 {
+        k.type_pin("1111").await;
+        k.expect("That PIN is not right.");
+    }
+    k.type_pin("1111").await;
+    let locked = "Too many wrong PINs. Staff mode is locked until 8:05 AM.";
+    k.expect(locked);
+
+    k.restart().await;
+    k.send(Message::StaffChord).await;
+    k.expect(locked);
+    k.type_pin("2468").await;
+    assert!(!k.app.in_staff_mode(), "even the right PIN waits out the lock");
+
+    k.tick(5 * 60).await;
+    k.send(Message::StaffChord).await;
+    k.type_pin("2468").await;
+    assert!(k.app.in_staff_mode());
+    k.expect("Staff mode");
+    // Staff mode closes itself after two idle minutes.
+    k.tick(119).await;
+    assert!(k.app.in_staff_mode());
+    k.tick(1).await;
+    assert!(k.app.is_home());
+}
+
+async fn open_staff(k: &mut Kiosk) {
+    k.send(Message::StaffChord).await;
+    k.type_pin("2468").await;
+    assert!(k.app.in_staff_mode());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_reset_keeps_the_pending_outbox_and_delivers_it() {
+    let mut k = Kiosk::start().await;
+    k.t.clock.set(ny("2026-10-12T08:55:00"));
+    k.t.stop().await;
+    let c = card(&k, 0);
+    k.swipe(&c).await;
+    k.expect("You're checked in on this kiosk — we'll sync when the network is back.");
+    k.tap("Done").await;
+    open_staff(&mut k).await;
+    k.expect("#1 Check-in (waiting to send) — the server cannot be reached (no connection)");
+    k.snapshot("staff-panel");
+
+    k.t.start_again().await;
+    k.tap("Reset kiosk").await;
+    k.tap("Tap again to reset").await;
+    let everything = k.t.count("SELECT COUNT(*) FROM changes");
+    k.expect(&format!("Reset done: {everything} changes received, 1 queued actions sent."));
+    assert_eq!(k.t.count("SELECT COUNT(*) FROM visits WHERE device_id IS NOT NULL"), 1, "delivered once");
+    assert_eq!(k.core.service.courses().len(), 20, "the cache is whole again");
+    assert!(k.core.service.cache().outbox().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_service_still_checks_in_a_card_and_exit_quits() {
+    let mut k = Kiosk::start().await;
+    k.t.clock.set(ny("2026-10-12T08:50:00"));
+    open_staff(&mut k).await;
+    k.tap("Closed for the day. See you tomorrow!").await;
+    k.expect("Back in service");
+    k.tap("Close").await;
+    k.expect("Closed for the day. See you tomorrow!");
+    k.expect("You can still swipe or scan your student ID card to check in.");
+    assert!(!k.sees("Book a session"), "no booking while out of service");
+    k.snapshot("out-of-service");
+    let c = card(&k, 0);
+    k.swipe(&c).await;
+    k.expect("You're checked in.");
+    k.tap("Done").await;
+
+    // The state survives a restart, and staff bring the kiosk back.
+    k.restart().await;
+    k.expect("Closed for the day. See you tomorrow!");
+    open_staff(&mut k).await;
+    k.tap("Back in service").await;
+    k.tap("Close").await;
+    k.expect("Book a session");
+
+    open_staff(&mut k).await;
+    k.tap("Exit kiosk").await;
+    assert!(!k.app.exit_requested(), "exit asks twice");
+    k.tap("Tap again to exit").await;
+    assert!(k.app.exit_requested());
 }

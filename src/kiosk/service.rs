@@ -62,6 +62,7 @@ pub struct KioskService {
     clock: Arc<dyn Clock>,
     card_rule: regex::Regex,
     card_key: String,
+    credential_path: Option<std::path::PathBuf>,
 }
 
 impl KioskService {
@@ -75,7 +76,22 @@ impl KioskService {
         let card_rule = regex::Regex::new(card_pattern).unwrap_or_else(|_| {
             regex::Regex::new(&super::config::default_card_pattern()).expect("default pattern is valid")
         });
-        KioskService { cache, engine, clock, card_rule, card_key: card_key.to_string() }
+        KioskService { cache, engine, clock, card_rule, card_key: card_key.to_string(), credential_path: None }
+    }
+
+    /// Where the device credential lives (so staff can make the kiosk enroll again).
+    pub fn with_credential_path(mut self, path: std::path::PathBuf) -> KioskService {
+        self.credential_path = Some(path);
+        self
+    }
+
+    /// Forget this kiosk's enrollment: the next start enrolls with a new code. The outbox stays.
+    pub fn forget_enrollment(&self) {
+        if let Some(p) = &self.credential_path {
+            let aside = p.with_extension("forgotten");
+            let _ = std::fs::rename(p, aside);
+            tracing::warn!("staff made this kiosk forget its enrollment");
+        }
     }
 
     pub fn engine(&self) -> &Arc<SyncEngine> {
@@ -370,6 +386,60 @@ impl KioskService {
             Some(MutationResult::Error { error, .. }) => Outcome::Refused { code: error.code, message: error.message },
             _ => Outcome::Queued,
         })
+    }
+
+    // ------------------------------------------------------------ staff mode
+
+    /// Wrong staff PINs so far and the lock, kept in the cache so a restart does not clear them.
+    pub fn staff_lock(&self) -> (u32, Option<DateTime<Utc>>) {
+        let c = self.cache();
+        let failures = c.state("staff_pin_failures").ok().flatten().and_then(|v| v.parse().ok()).unwrap_or(0);
+        let until = c
+            .state("staff_locked_until")
+            .ok()
+            .flatten()
+            .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
+            .map(|t| t.with_timezone(&Utc))
+            .filter(|t| *t > self.now());
+        (failures, until)
+    }
+
+    /// Record a staff PIN attempt; returns the lock if this attempt set one.
+    pub fn staff_pin_attempt(&self, ok: bool, limit: u32, lock_minutes: i64) -> Option<DateTime<Utc>> {
+        let mut c = self.cache();
+        if ok {
+            let _ = c.set_state("staff_pin_failures", "0");
+            return None;
+        }
+        let failures =
+            c.state("staff_pin_failures").ok().flatten().and_then(|v| v.parse::<u32>().ok()).unwrap_or(0) + 1;
+        if failures >= limit {
+            let until = self.now() + chrono::Duration::minutes(lock_minutes);
+            let _ = c.set_state("staff_pin_failures", "0");
+            let _ = c.set_state("staff_locked_until", &until.to_rfc3339());
+            tracing::warn!("staff mode locked after {limit} wrong PINs");
+            Some(until)
+        } else {
+            let _ = c.set_state("staff_pin_failures", &failures.to_string());
+            None
+        }
+    }
+
+    pub fn out_of_service(&self) -> Option<String> {
+        self.cache().state("out_of_service").ok().flatten().filter(|m| !m.is_empty())
+    }
+
+    pub fn set_out_of_service(&self, message: Option<&str>) {
+        let _ = self.cache().set_state("out_of_service", message.unwrap_or(""));
+        tracing::info!(out_of_service = message.is_some(), "staff changed the kiosk's service state");
+    }
+
+    /// Wipe the cached schedule and take everything again; the outbox and identity stay.
+    pub async fn reset_cache(&self, max: Duration) -> Result<super::sync::SyncReport, SyncError> {
+        self.cache().clear_mirror()?;
+        tracing::info!("staff reset the kiosk cache");
+        self.engine.refresh_counts();
+        self.engine.sync_once(max).await
     }
 
     /// Wait at most `max` for a sync pass (used by headless commands).

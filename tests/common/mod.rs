@@ -86,8 +86,10 @@ impl TestServer {
     /// A kiosk config pointing at this server, with its data in `dir`.
     pub fn kiosk_config(&self, dir: &std::path::Path, name: &str) -> String {
         let code = self.store.create_enroll_code(name, self.clock.now()).unwrap().code;
+        // The staff PIN is 2468 (a cheap hash: tests only).
+        let pin_hash = tutorkiosk::secrets::hash_password("2468", tutorkiosk::secrets::HashCost::DEMO);
         format!(
-            "[kiosk]\nname = \"{name}\"\n[server]\nurl = \"{}\"\nenroll_code = \"{code}\"\n[paths]\ndata_dir = \"{}\"\nlog_dir = \"{}\"\n",
+            "[kiosk]\nname = \"{name}\"\nstaff_pin_hash = \"{pin_hash}\"\n[server]\nurl = \"{}\"\nenroll_code = \"{code}\"\n[paths]\ndata_dir = \"{}\"\nlog_dir = \"{}\"\n",
             self.url(),
             dir.join("data").display(),
             dir.join("logs").display()

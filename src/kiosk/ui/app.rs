@@ -9,15 +9,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use iced::widget::{center, column, container, image, opaque, row, stack, text};
+use iced::widget::{center, column, container, image, mouse_area, opaque, row, stack, text};
 use iced::{Alignment, Element, Length};
 
-use super::screens::{book, checkin, dropin, identify, mine, suspended, welcome};
+use super::screens::{book, checkin, dropin, identify, mine, staff, suspended, welcome};
 use super::{theme, widgets, words};
 use crate::domain::{Appointment, Policy, Slot, time};
 use crate::kiosk::config::{KioskConfig, WelcomeSection};
 use crate::kiosk::service::{CheckInView, KioskService, Outcome, SignInFailure, StudentSession};
-use crate::kiosk::sync::{SyncError, SyncStatus};
+use crate::kiosk::sync::SyncError;
 use crate::protocol::QueueEntryData;
 
 /// Seconds of "Are you still there?" before the student is forgotten.
@@ -39,10 +39,14 @@ impl Intent {
     }
 }
 
+/// Seconds a finger must rest on the corner to open staff mode.
+pub const LONG_PRESS_SECONDS: i64 = 3;
+
 /// What every screen may read.
 pub struct Context<'a> {
     pub welcome: &'a WelcomeSection,
     pub online: bool,
+    pub out_of_service: Option<&'a str>,
 }
 
 pub enum Screen {
@@ -53,6 +57,8 @@ pub enum Screen {
     Mine(mine::State),
     DropIn(dropin::State),
     Suspended,
+    StaffPin(staff::PinState),
+    Staff(Box<staff::State>),
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +70,15 @@ pub enum Message {
     Mine(mine::Message),
     DropIn(dropin::Message),
     Suspended(suspended::Message),
+    StaffPin(staff::PinMessage),
+    Staff(staff::Message),
+    /// The hidden corner of the header is pressed / let go (a long press opens staff mode).
+    CornerPressed,
+    CornerReleased,
+    /// Ctrl+Alt+S on a keyboard opens staff mode.
+    StaffChord,
+    PinChecked(bool),
+    StaffDone(String),
     /// A key from a keyboard or a card reader (keyboard wedge): its text, or Enter.
     Key {
         text: Option<String>,
@@ -87,13 +102,42 @@ pub enum Message {
 #[derive(Debug, Clone)]
 pub enum Command {
     CheckIn(String),
-    SignIn { login: String, secret: String },
+    SignIn {
+        login: String,
+        secret: String,
+    },
     LoadMine(StudentSession),
-    Book { session: StudentSession, slot: Slot, course_id: String },
-    Move { session: StudentSession, from: Appointment, slot: Slot },
-    Cancel { session: StudentSession, appointment: Appointment },
-    Join { card: String, course_id: Option<String>, reason: String },
-    Leave { card: String },
+    Book {
+        session: StudentSession,
+        slot: Slot,
+        course_id: String,
+    },
+    Move {
+        session: StudentSession,
+        from: Appointment,
+        slot: Slot,
+    },
+    Cancel {
+        session: StudentSession,
+        appointment: Appointment,
+    },
+    Join {
+        card: String,
+        course_id: Option<String>,
+        reason: String,
+    },
+    Leave {
+        card: String,
+    },
+    VerifyPin {
+        pin: String,
+        hash: String,
+    },
+    SyncNow,
+    ResetKiosk,
+    ForgetEnrollment,
+    /// Quit the app (staff only).
+    Exit,
 }
 
 pub struct App {
@@ -105,7 +149,6 @@ pub struct App {
     card: Option<String>,
     session: Option<StudentSession>,
     photos: HashMap<String, image::Handle>,
-    status: SyncStatus,
     now: DateTime<Utc>,
     last_input: DateTime<Utc>,
     still_there_since: Option<DateTime<Utc>>,
@@ -113,13 +156,23 @@ pub struct App {
     wedge_at: Option<DateTime<Utc>>,
     /// A sentence shown on Welcome after an unusual exit (too many tries, a timeout).
     farewell: Option<String>,
+    staff_pin_hash: Option<String>,
+    kiosk_name: String,
+    corner_down_at: Option<DateTime<Utc>>,
+    out_of_service: Option<String>,
+    exit_requested: bool,
 }
 
 impl App {
     pub fn new(service: Arc<KioskService>, config: &KioskConfig) -> App {
         let now = service.now();
-        let status = service.engine().current();
+        let out_of_service = service.out_of_service();
         App {
+            staff_pin_hash: config.kiosk.staff_pin_hash.clone(),
+            kiosk_name: config.kiosk.name.clone(),
+            corner_down_at: None,
+            out_of_service,
+            exit_requested: false,
             service,
             welcome: config.welcome.clone(),
             idle_timeout: i64::from(config.kiosk.idle_timeout_seconds),
@@ -128,7 +181,6 @@ impl App {
             card: None,
             session: None,
             photos: HashMap::new(),
-            status,
             now,
             last_input: now,
             still_there_since: None,
@@ -152,6 +204,18 @@ impl App {
 
     pub fn asking_still_there(&self) -> bool {
         self.still_there_since.is_some()
+    }
+
+    pub fn exit_requested(&self) -> bool {
+        self.exit_requested
+    }
+
+    pub fn in_staff_mode(&self) -> bool {
+        matches!(self.screen, Screen::Staff(_))
+    }
+
+    pub fn out_of_service(&self) -> Option<&str> {
+        self.out_of_service.as_deref()
     }
 
     fn center(&self) -> (String, Tz, Policy) {
@@ -181,6 +245,8 @@ impl App {
                 | Message::Cancelled(_)
                 | Message::Joined(_)
                 | Message::Left(_)
+                | Message::PinChecked(_)
+                | Message::StaffDone(_)
         );
         if is_input {
             self.last_input = self.now;
@@ -188,14 +254,52 @@ impl App {
         }
         match msg {
             Message::Tick => {
-                self.status = self.service.engine().current();
                 self.tick();
                 vec![]
             }
             Message::CloseRequested | Message::Touched | Message::StillHere => vec![],
+            Message::CornerPressed => {
+                self.corner_down_at = Some(self.now);
+                vec![]
+            }
+            Message::CornerReleased => {
+                self.corner_down_at = None;
+                vec![]
+            }
+            Message::StaffChord => {
+                self.open_staff_pin();
+                vec![]
+            }
+            Message::StaffPin(m) => self.staff_pin(m),
+            Message::PinChecked(ok) => {
+                let locked = self.service.staff_pin_attempt(ok, staff::PIN_LIMIT, staff::LOCK_MINUTES);
+                if ok {
+                    tracing::info!("staff mode opened");
+                    self.open_staff(None);
+                } else if let Screen::StaffPin(p) = &mut self.screen {
+                    p.checking = false;
+                    p.pin.clear();
+                    p.error = Some(if locked.is_some() {
+                        "Too many wrong PINs.".into()
+                    } else {
+                        "That PIN is not right.".into()
+                    });
+                }
+                vec![]
+            }
+            Message::Staff(m) => self.staff(m),
+            Message::StaffDone(note) => {
+                if let Screen::Staff(_) = self.screen {
+                    self.open_staff(Some(note));
+                }
+                vec![]
+            }
             Message::Key { text, enter } => self.key(text, enter),
             Message::Welcome(welcome::Message::Choose(intent)) => {
                 self.farewell = None;
+                if self.out_of_service.is_some() {
+                    return vec![];
+                }
                 self.start(intent)
             }
             Message::Identify(m) => {
@@ -508,6 +612,133 @@ impl App {
             .collect()
     }
 
+    fn open_staff_pin(&mut self) {
+        self.go_home();
+        self.screen = Screen::StaffPin(staff::PinState::default());
+        if self.staff_pin_hash.is_none()
+            && let Screen::StaffPin(p) = &mut self.screen
+        {
+            p.error = Some("Staff mode is not set up on this kiosk: add staff_pin_hash to its config.".into());
+        }
+    }
+
+    fn staff_pin(&mut self, m: staff::PinMessage) -> Vec<Command> {
+        let locked = self.service.staff_lock().1.is_some();
+        let hash = self.staff_pin_hash.clone();
+        let Screen::StaffPin(p) = &mut self.screen else { return vec![] };
+        match m {
+            staff::PinMessage::Cancel => {
+                self.go_home();
+                vec![]
+            }
+            staff::PinMessage::Digit(d) if p.pin.len() < 12 => {
+                p.pin.push(d);
+                vec![]
+            }
+            staff::PinMessage::Digit(_) => vec![],
+            staff::PinMessage::Erase => {
+                p.pin.pop();
+                vec![]
+            }
+            staff::PinMessage::Ok if locked || p.checking => vec![],
+            staff::PinMessage::Ok => match hash {
+                Some(hash) if p.pin.len() >= 4 => {
+                    p.checking = true;
+                    vec![Command::VerifyPin { pin: std::mem::take(&mut p.pin), hash }]
+                }
+                Some(_) => {
+                    p.error = Some("The staff PIN has at least 4 digits.".into());
+                    vec![]
+                }
+                None => vec![],
+            },
+        }
+    }
+
+    fn open_staff(&mut self, note: Option<String>) {
+        let (_, tz, _) = self.center();
+        let cache = self.service.cache();
+        let today = cache.appointments_on(time::local_date(tz, self.now), tz).unwrap_or_default();
+        use crate::domain::AppointmentStatus as S;
+        let count = |f: &dyn Fn(S) -> bool| today.iter().filter(|a| f(a.status)).count();
+        let state = staff::State {
+            outbox: cache.outbox().unwrap_or_default(),
+            rejected: cache.rejected().unwrap_or_default(),
+            today: staff::Today {
+                booked: count(&|s| s != S::Cancelled && s != S::LateCancelled),
+                checked_in: count(&|s| s == S::CheckedIn),
+                no_shows: count(&|s| s == S::NoShow),
+                cancelled: count(&|s| s == S::Cancelled || s == S::LateCancelled),
+            },
+            kiosk_name: self.kiosk_name.clone(),
+            out_of_service: self.out_of_service.clone(),
+            confirming: None,
+            note,
+            resetting: false,
+        };
+        drop(cache);
+        self.screen = Screen::Staff(Box::new(state));
+    }
+
+    fn staff(&mut self, m: staff::Message) -> Vec<Command> {
+        let Screen::Staff(s) = &mut self.screen else { return vec![] };
+        use staff::Message as M;
+        match m {
+            M::Close => {
+                self.go_home();
+                vec![]
+            }
+            M::SyncNow => {
+                s.note = Some("Syncing…".into());
+                vec![Command::SyncNow]
+            }
+            M::Reset | M::ReEnroll | M::Exit | M::Discard(_) => {
+                s.confirming = Some(m);
+                vec![]
+            }
+            M::ConfirmReset => {
+                s.confirming = None;
+                s.resetting = true;
+                vec![Command::ResetKiosk]
+            }
+            M::ConfirmExit => {
+                tracing::info!("staff exited the kiosk");
+                self.exit_requested = true;
+                vec![Command::Exit]
+            }
+            M::ConfirmReEnroll => {
+                s.confirming = None;
+                s.note = Some(
+                    "Enrollment forgotten. Put a new enroll_code (from `tutorkiosk-server kiosk enroll`) in this kiosk's \
+                     config, then Exit kiosk; it enrolls again when it starts."
+                        .into(),
+                );
+                vec![Command::ForgetEnrollment]
+            }
+            M::Retry(id) => {
+                let _ = self.service.cache().retry(id);
+                tracing::info!(mutation = id, "staff put a failed outbox entry back in the queue");
+                self.service.engine().refresh_counts();
+                self.open_staff(Some("Put back in the queue.".into()));
+                vec![Command::SyncNow]
+            }
+            M::ConfirmDiscard(id) => {
+                let done = self.service.cache().discard(id).unwrap_or(false);
+                tracing::warn!(mutation = id, discarded = done, "staff discarded a failed outbox entry");
+                self.service.engine().refresh_counts();
+                self.open_staff(Some(if done { "Discarded.".into() } else { "Nothing to discard.".into() }));
+                vec![]
+            }
+            M::OutOfService(choice) => {
+                let message = choice.and_then(|i| staff::OUT_OF_SERVICE.get(i)).map(|m| m.to_string());
+                self.service.set_out_of_service(message.as_deref());
+                self.out_of_service = message;
+                self.open_staff(None);
+                vec![]
+            }
+        }
+    }
+
     /// A card reader types fast and ends with Enter; anything else is ignored.
     fn key(&mut self, text: Option<String>, enter: bool) -> Vec<Command> {
         let gap = self.wedge_at.map(|t| (self.now - t).num_milliseconds()).unwrap_or(0);
@@ -538,6 +769,9 @@ impl App {
     pub fn swiped(&mut self, card: String) -> Vec<Command> {
         self.last_input = self.now;
         self.still_there_since = None;
+        if matches!(self.screen, Screen::Staff(_) | Screen::StaffPin(_)) {
+            return vec![];
+        }
         if let Screen::Identify(s) = &mut self.screen {
             return match s.swiped(card.clone()) {
                 Some(identify::Event::Card(c)) => self.identified(c),
@@ -554,6 +788,20 @@ impl App {
     }
 
     fn tick(&mut self) {
+        if let Some(down) = self.corner_down_at
+            && (self.now - down).num_seconds() >= LONG_PRESS_SECONDS
+        {
+            self.corner_down_at = None;
+            self.open_staff_pin();
+            return;
+        }
+        if matches!(self.screen, Screen::Staff(_) | Screen::StaffPin(_)) {
+            if (self.now - self.last_input).num_seconds() >= staff::IDLE_SECONDS {
+                tracing::info!("staff mode closed after two idle minutes");
+                self.go_home();
+            }
+            return;
+        }
         if let Screen::CheckIn(s) = &self.screen
             && s.expired(self.now)
         {
@@ -573,7 +821,10 @@ impl App {
 
     pub fn view(&self) -> Element<'_, Message> {
         let (name, tz, policy) = self.center();
-        let ctx = Context { welcome: &self.welcome, online: self.status.online };
+        // Read live: sync state changes between ticks (an interactive call may just have failed).
+        let status = self.service.engine().current();
+        let ctx =
+            Context { welcome: &self.welcome, online: status.online, out_of_service: self.out_of_service.as_deref() };
         let body: Element<'_, Message> = match &self.screen {
             Screen::Welcome => {
                 let w = welcome::view(&ctx).map(Message::Welcome);
@@ -597,11 +848,17 @@ impl App {
                 let v: Element<'_, Message> = suspended::view_owned(who, missed, &policy).map(Message::Suspended);
                 v
             }
+            Screen::StaffPin(p) => p.view(self.service.staff_lock().1, tz).map(Message::StaffPin),
+            Screen::Staff(s) => s.view(&status, self.now, tz).map(Message::Staff),
         };
         let header = container(
             row![
-                text(name).size(theme::HEADING - 6.0).font(theme::BOLD).width(Length::Fill),
-                text(if self.status.online { "" } else { "Offline" }).size(theme::TEXT),
+                // The center's name doubles as the hidden staff corner: hold it for a few seconds.
+                mouse_area(text(name).size(theme::HEADING - 6.0).font(theme::BOLD))
+                    .on_press(Message::CornerPressed)
+                    .on_release(Message::CornerReleased),
+                container(text("")).width(Length::Fill),
+                text(if status.online { "" } else { "Offline" }).size(theme::TEXT),
                 text(format!("{}  ·  {}", time::day_text(tz, self.now), time::clock_text(tz, self.now)))
                     .size(theme::TEXT + 2.0),
             ]
@@ -691,6 +948,28 @@ pub async fn perform(service: Arc<KioskService>, cmd: Command) -> Message {
         Command::Leave { card } => {
             Message::Left(service.drop_in_leave(&card).await.unwrap_or_else(|e| refused(sync_words(e))))
         }
+        Command::VerifyPin { pin, hash } => {
+            let ok = tokio::task::spawn_blocking(move || crate::secrets::verify_password(&pin, &hash))
+                .await
+                .unwrap_or(false);
+            Message::PinChecked(ok)
+        }
+        Command::SyncNow => Message::StaffDone(match service.sync_now(std::time::Duration::from_secs(30)).await {
+            Ok(r) => format!("Synced: {} sent, {} changes received.", r.pushed, r.pulled),
+            Err(e) => format!("Sync did not finish: {e}. Queued actions are kept."),
+        }),
+        Command::ResetKiosk => {
+            Message::StaffDone(match service.reset_cache(std::time::Duration::from_secs(120)).await {
+                Ok(r) => format!("Reset done: {} changes received, {} queued actions sent.", r.pulled, r.pushed),
+                Err(e) => format!("The reset will finish when the server is reachable ({e}). Queued actions are kept."),
+            })
+        }
+        Command::ForgetEnrollment => {
+            service.forget_enrollment();
+            Message::StaffDone("Enrollment forgotten.".into())
+        }
+        // The shell quits on Exit; there is nothing for the service to do.
+        Command::Exit => Message::Tick,
     }
 }
 

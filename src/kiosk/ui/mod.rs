@@ -79,7 +79,12 @@ pub fn subscription(_: &App) -> Subscription<Message> {
     Subscription::batch([
         iced::time::every(Duration::from_secs(1)).map(|_| Message::Tick),
         event::listen_with(|event, _status, _window| match event {
-            iced::Event::Keyboard(keyboard::Event::KeyPressed { key, text, .. }) => match key {
+            iced::Event::Keyboard(keyboard::Event::KeyPressed { key, text, modifiers, .. }) => match key {
+                keyboard::Key::Character(c)
+                    if modifiers.control() && modifiers.alt() && c.eq_ignore_ascii_case("s") =>
+                {
+                    Some(Message::StaffChord)
+                }
                 keyboard::Key::Named(keyboard::key::Named::Enter) => Some(Message::Key { text: None, enter: true }),
                 _ => text.map(|t| Message::Key { text: Some(t.to_string()), enter: false }),
             },

@@ -5,5 +5,6 @@ pub mod checkin;
 pub mod dropin;
 pub mod identify;
 pub mod mine;
+pub mod staff;
 pub mod suspended;
 pub mod welcome;

@@ -33,6 +33,12 @@ pub fn view<'a>(ctx: &Context<'a>) -> Element<'a, Message> {
     }
 
     let mut body = Column::new().spacing(theme::GAP + 8.0).padding(theme::PAD);
+    if let Some(message) = ctx.out_of_service {
+        return body
+            .push(text(message).size(theme::TITLE).font(theme::BOLD))
+            .push(text("You can still swipe or scan your student ID card to check in.").size(theme::HEADING - 6.0))
+            .into();
+    }
     if !ctx.online {
         body = body.push(widgets::notice(
             "The network is down right now. You can still check in and join drop-in help — we'll sync when it's back.",
