@@ -460,3 +460,26 @@ async fn out_of_service_still_checks_in_a_card_and_exit_quits() {
     k.tap("Tap again to exit").await;
     assert!(k.app.exit_requested());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn courses_can_be_searched_on_the_on_screen_keyboard() {
+    let mut k = Kiosk::start().await;
+    k.tap("Book a session").await;
+    let c = card(&k, 1);
+    k.swipe(&c).await;
+    let pin = k.t.creds.students[1].secret.clone();
+    k.type_pin(&pin).await;
+    k.tap("Search").await;
+    for key in ["c", "a", "l", "c"] {
+        k.press_key(key).await;
+    }
+    k.expect("Search: calc");
+    k.expect("MATH 151  ·  Calculus I");
+    k.expect("MATH 152  ·  Calculus II");
+    assert!(!k.sees("ACCT 201  ·  Financial Accounting"));
+    k.snapshot("book-search");
+    for _ in 0..4 {
+        k.press_key("⌫").await;
+    }
+    k.expect("ACCT 201  ·  Financial Accounting");
+}

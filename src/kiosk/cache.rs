@@ -82,6 +82,15 @@ pub struct Course {
     pub title: String,
 }
 
+impl Course {
+    /// Whether the code or title contains every word of `query` ("math 151", "calc", "cs101").
+    pub fn matches(&self, query: &str) -> bool {
+        let code = self.code.to_lowercase();
+        let hay = format!("{code} {} {}", code.replace(' ', ""), self.title.to_lowercase());
+        query.split_whitespace().all(|w| hay.contains(&w.to_lowercase()))
+    }
+}
+
 /// A profile with what the screens show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tutor {
@@ -205,16 +214,7 @@ impl Cache {
         last_mutation_id: u64,
         now: DateTime<Utc>,
     ) -> CacheResult<()> {
-        let tx = self.tx()?;
-        for c in changes {
-            apply_change(&tx, c)?;
-        }
-        set_state(&tx, "cursor", &cursor.to_string())?;
-        set_state(&tx, "last_synced_at", &now.to_rfc3339())?;
-        settle_counter(&tx, last_mutation_id)?;
-        drop_delivered(&tx, last_mutation_id, now)?;
-        tx.commit()?;
-        Ok(())
+        self.apply_pull(changes, cursor, last_mutation_id, now, false)
     }
 
     /// Replace every mirror table with `changes` (a full pull from cursor 0), atomically.
@@ -226,11 +226,21 @@ impl Cache {
         last_mutation_id: u64,
         now: DateTime<Utc>,
     ) -> CacheResult<()> {
+        self.apply_pull(changes, cursor, last_mutation_id, now, true)
+    }
+
+    fn apply_pull(
+        &mut self,
+        changes: &[Change],
+        cursor: u64,
+        last_mutation_id: u64,
+        now: DateTime<Utc>,
+        replace: bool,
+    ) -> CacheResult<()> {
         let tx = self.tx()?;
-        tx.execute_batch(
-            "DELETE FROM center; DELETE FROM terms; DELETE FROM courses; DELETE FROM profiles;
-             DELETE FROM profile_courses; DELETE FROM availability; DELETE FROM appointments;",
-        )?;
+        if replace {
+            clear_mirror_tables(&tx)?;
+        }
         for c in changes {
             apply_change(&tx, c)?;
         }
@@ -245,11 +255,8 @@ impl Cache {
     /// Forget the mirror (staff reset): the next sync takes everything again. Outbox kept.
     pub fn clear_mirror(&mut self) -> CacheResult<()> {
         let tx = self.tx()?;
-        tx.execute_batch(
-            "DELETE FROM center; DELETE FROM terms; DELETE FROM courses; DELETE FROM profiles;
-             DELETE FROM profile_courses; DELETE FROM availability; DELETE FROM appointments;
-             DELETE FROM sync_state WHERE key IN ('cursor', 'last_synced_at');",
-        )?;
+        clear_mirror_tables(&tx)?;
+        tx.execute_batch("DELETE FROM sync_state WHERE key IN ('cursor', 'last_synced_at');")?;
         tx.commit()?;
         Ok(())
     }
@@ -507,20 +514,7 @@ impl Cache {
 
     /// Courses whose code or title contains every word of `query` (case-insensitive).
     pub fn search_courses(&self, query: &str) -> CacheResult<Vec<Course>> {
-        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-        Ok(self
-            .courses()?
-            .into_iter()
-            .filter(|c| {
-                let hay = format!(
-                    "{} {} {}",
-                    c.code.to_lowercase(),
-                    c.code.to_lowercase().replace(' ', ""),
-                    c.title.to_lowercase()
-                );
-                words.iter().all(|w| hay.contains(w.as_str()))
-            })
-            .collect())
+        Ok(self.courses()?.into_iter().filter(|c| c.matches(query)).collect())
     }
 
     fn profiles_where(&self, clause: &str, p: impl rusqlite::Params) -> CacheResult<Vec<Tutor>> {
@@ -705,6 +699,14 @@ impl Cache {
         }
         Ok(out)
     }
+}
+
+fn clear_mirror_tables(tx: &Connection) -> CacheResult<()> {
+    tx.execute_batch(
+        "DELETE FROM center; DELETE FROM terms; DELETE FROM courses; DELETE FROM profiles;
+         DELETE FROM profile_courses; DELETE FROM availability; DELETE FROM appointments;",
+    )?;
+    Ok(())
 }
 
 fn set_state(c: &Connection, key: &str, value: &str) -> CacheResult<()> {

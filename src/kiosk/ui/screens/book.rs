@@ -138,19 +138,7 @@ impl State {
     }
 
     fn filtered(&self) -> Vec<&Course> {
-        let words: Vec<String> = self.query.split_whitespace().map(str::to_lowercase).collect();
-        self.courses
-            .iter()
-            .filter(|c| {
-                let hay = format!(
-                    "{} {} {}",
-                    c.code.to_lowercase(),
-                    c.code.to_lowercase().replace(' ', ""),
-                    c.title.to_lowercase()
-                );
-                words.iter().all(|w| hay.contains(w.as_str()))
-            })
-            .collect()
+        self.courses.iter().filter(|c| c.matches(&self.query)).collect()
     }
 
     pub fn update(&mut self, msg: Message) -> Option<Event> {
@@ -244,10 +232,12 @@ impl State {
 
     fn course_step(&self) -> Element<'_, Message> {
         let list = self.filtered();
-        let pages = widgets::pages(list.len(), COURSES_PER_PAGE);
+        // With the keyboard open, fewer rows so that keys and results both fit on the screen.
+        let per_page = if self.keyboard { 6 } else { COURSES_PER_PAGE };
+        let pages = widgets::pages(list.len(), per_page);
         let page = self.page.min(pages - 1);
         let mut grid = Column::new().spacing(12);
-        for chunk in list.iter().skip(page * COURSES_PER_PAGE).take(COURSES_PER_PAGE).collect::<Vec<_>>().chunks(3) {
+        for chunk in list.iter().skip(page * per_page).take(per_page).collect::<Vec<_>>().chunks(3) {
             let mut r = Row::new().spacing(12);
             for c in chunk {
                 r = r.push(widgets::choice(
