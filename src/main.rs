@@ -42,6 +42,17 @@ enum Command {
     },
     /// Print an argon2 hash of a staff PIN for `staff_pin_hash` (reads the PIN from stdin).
     HashPin,
+    /// Make the one-page handout from the real screens on demo data.
+    Handout {
+        #[arg(long, default_value = "handout.pdf")]
+        out: PathBuf,
+        /// pdf, png or html
+        #[arg(long, default_value = "pdf")]
+        format: String,
+        /// letter or a4
+        #[arg(long, default_value = "letter")]
+        paper: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -83,6 +94,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(Command::Handout { out, format, paper }) = &cli.command {
+        return handout(&cfg, out, format, paper);
+    }
     let _log_guard = tutorkiosk::kiosk::logging::init(&cfg, cli.command.is_some());
     let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
@@ -188,6 +202,44 @@ async fn headless(cfg: config::KioskConfig, cmd: Command) -> ExitCode {
                 }
             }
         }
-        Command::CheckConfig { .. } | Command::HashPin => ExitCode::SUCCESS,
+        Command::CheckConfig { .. } | Command::HashPin | Command::Handout { .. } => ExitCode::SUCCESS,
+    }
+}
+
+fn handout(cfg: &config::KioskConfig, out: &std::path::Path, format: &str, paper: &str) -> ExitCode {
+    use tutorkiosk::kiosk::handout::{Format, Paper, make};
+    let format = match format {
+        "pdf" => Format::Pdf,
+        "png" => Format::Png,
+        "html" => Format::Html,
+        other => {
+            eprintln!("error: --format is pdf, png or html, not \"{other}\"");
+            return ExitCode::FAILURE;
+        }
+    };
+    let paper = match paper.to_lowercase().as_str() {
+        "letter" => Paper::Letter,
+        "a4" => Paper::A4,
+        other => {
+            eprintln!("error: --paper is letter or a4, not \"{other}\"");
+            return ExitCode::FAILURE;
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(make(cfg, out, format, paper)) {
+        Ok(()) => {
+            println!("Wrote {}.", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: the handout could not be made: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

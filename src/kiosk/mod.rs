@@ -2,6 +2,8 @@
 
 pub mod cache;
 pub mod config;
+#[cfg(feature = "handout")]
+pub mod handout;
 pub mod logging;
 pub mod runtime;
 pub mod service;
