@@ -2,7 +2,7 @@
 
 pub mod clock;
 pub mod domain;
-#[cfg(feature = "kiosk")]
+#[cfg(feature = "config")]
 pub mod kiosk;
 pub mod protocol;
 #[cfg(any(feature = "kiosk", feature = "server"))]

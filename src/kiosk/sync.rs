@@ -51,6 +51,7 @@ pub struct Client {
     base: String,
     secret: Option<String>,
     max_response: usize,
+    page_limit: Option<u32>,
 }
 
 impl Client {
@@ -60,12 +61,18 @@ impl Client {
             .user_agent(concat!("tutorkiosk/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        Client { http, base: base.trim_end_matches('/').to_string(), secret, max_response: MAX_RESPONSE_BYTES }
+        Client { http, base: base.trim_end_matches('/').to_string(), secret, max_response: MAX_RESPONSE_BYTES, page_limit: None }
     }
 
     /// The same client with a different cap on the size of an answer.
     pub fn with_max_response(mut self, bytes: usize) -> Client {
         self.max_response = bytes;
+        self
+    }
+
+    /// Ask for pages of at most `n` changes (the server caps it too).
+    pub fn with_page_limit(mut self, n: u32) -> Client {
+        self.page_limit = Some(n);
         self
     }
 
@@ -114,7 +121,7 @@ impl Client {
     }
 
     pub async fn pull(&self, cursor: u64, timeout: Duration) -> Result<PullResponse, SyncError> {
-        let req = PullRequest { cursor, schema_version: Some(SCHEMA_VERSION), limit: None };
+        let req = PullRequest { cursor, schema_version: Some(SCHEMA_VERSION), limit: self.page_limit };
         self.post("/api/v1/pull", &req, timeout).await
     }
 

@@ -5,6 +5,7 @@ pub mod avatar;
 pub mod http;
 pub mod import;
 pub mod jobs;
+pub mod large;
 pub mod seed;
 pub mod store;
 

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Start-to-first-frame and resident memory: the kiosk (release build, tiny-skia) against Chromium
+# in --kiosk mode showing a local HTML page with the same welcome content, side by side in one
+# run under Xvfb. "First frame" is the first screenshot in which the header's blue is on screen
+# (polled every ~20 ms, so times are accurate to about that). RSS is summed over the process tree
+# 5 s after start.
+# Needs: xvfb, matchbox-window-manager, imagemagick, chromium (Debian packages).
+# Usage: scripts/bench-start.sh [runs]   (prints a Markdown table)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-5}
+BIN=target/release/tutorkiosk
+[ -x "$BIN" ] || cargo build --release --bin tutorkiosk
+WORK=$(mktemp -d)
+export DISPLAY=:97
+Xvfb "$DISPLAY" -screen 0 1920x1080x24 >/dev/null 2>&1 &
+XVFB=$!
+sleep 1
+matchbox-window-manager -use_titlebar no >/dev/null 2>&1 &
+WM=$!
+cleanup() { kill "$WM" "$XVFB" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+sed -e "s|^# data_dir = .*|data_dir = \"$WORK/data\"|" -e "s|^# log_dir = .*|log_dir = \"$WORK/logs\"|" kiosk-config.toml > "$WORK/kiosk.toml"
+# First start seeds the demo database; time the starts after that.
+"$BIN" --config "$WORK/kiosk.toml" sync --once >/dev/null
+
+cat > "$WORK/welcome.html" <<'HTML'
+<!doctype html><html><head><meta charset="utf-8"><style>
+body{margin:0;font-family:Inter,sans-serif;background:#f3f4f6;color:#111827}
+header{background:#1e3a8a;color:#fff;padding:18px 32px;font-size:34px;font-weight:700;display:flex;justify-content:space-between}
+main{padding:32px}.tiles{display:grid;grid-template-columns:1fr 1fr;gap:20px}
+.tile{background:#1d4ed8;color:#fff;border-radius:16px;height:200px;display:flex;flex-direction:column;align-items:center;justify-content:center}
+.tile b{font-size:40px}.tile span{font-size:24px}p{font-size:28px}
+</style></head><body><header><span>Riverside College Learning Center</span><span>Monday · 9:00 AM</span></header><main>
+<p>Open Monday–Friday, 9 AM to 6 PM. Walk-ins welcome for drop-in help.</p><div class="tiles">
+<div class="tile"><b>Check in</b><span>I have a session now</span></div><div class="tile"><b>Book a session</b><span>See tutors and times</span></div>
+<div class="tile"><b>My appointments</b><span>Cancel or move one</span></div><div class="tile"><b>Drop-in help</b><span>No appointment needed</span></div>
+</div><p><b>Swipe or scan your student ID card any time to check in.</b></p></main></body></html>
+HTML
+
+now_ms() { date +%s%3N; }
+header_shown() {
+  # The header's blue (#1e3a8a) at a point inside it.
+  local px
+  px=$(import -silent -window root -crop 1x1+1500+30 -depth 8 txt:- 2>/dev/null | tail -1 | grep -o '#[0-9A-Fa-f]\{6\}' || true)
+  [ "${px^^}" = "#1E3A8A" ]
+}
+rss_tree_kib() {
+  local total=0 pid
+  for pid in $(pgrep -P "$1") "$1" $(pgrep -f -- "$2" || true); do
+    [ -r "/proc/$pid/status" ] && total=$((total + $(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+measure() { # name, command...
+  local name=$1; shift
+  local t0 t1 pid
+  t0=$(now_ms)
+  "$@" >/dev/null 2>&1 &
+  pid=$!
+  until header_shown; do
+    if [ $(( $(now_ms) - t0 )) -gt 30000 ]; then echo "$name never drew" >&2; break; fi
+  done
+  t1=$(now_ms)
+  sleep 5
+  local rss
+  rss=$(rss_tree_kib "$pid" "$WORK/chromium-profile")
+  kill "$pid" 2>/dev/null || true
+  pkill -f -- "$WORK/chromium-profile" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  sleep 1
+  echo "$name $((t1 - t0)) $rss"
+}
+
+CHROMIUM=$(command -v chromium || command -v chromium-browser)
+for _ in $(seq "$RUNS"); do
+  measure kiosk env ICED_BACKEND=tiny-skia "$BIN" --config "$WORK/kiosk.toml"
+  measure chromium "$CHROMIUM" --kiosk --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$WORK/chromium-profile" "file://$WORK/welcome.html"
+done | awk '
+  { t[$1] = t[$1] " " $2; r[$1] = r[$1] " " $3; n[$1]++ }
+  function median(s,   a, k, i, j, x) { k = split(s, a, " "); for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }; return a[int((k + 1) / 2)] }
+  END {
+    kt = median(t["kiosk"]); ct = median(t["chromium"]); kr = median(r["kiosk"]); cr = median(r["chromium"])
+    print "| | start to first frame (median) | resident memory (median) |"
+    print "| --- | --- | --- |"
+    printf "| tutorkiosk (tiny-skia) | %d ms | %.1f MiB |\n", kt, kr / 1024
+    printf "| Chromium --kiosk | %d ms | %.1f MiB |\n", ct, cr / 1024
+    printf "| ratio | %.1f× faster | %.1f× less |\n", ct / kt, cr / kr
+    printf "\n(%d runs each; times accurate to the ~20 ms screenshot poll)\n", n["kiosk"]
+  }'
