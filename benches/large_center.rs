@@ -71,7 +71,8 @@ async fn run() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = tutorkiosk::server::spawn(store.clone(), clock.clone(), listener, false).unwrap();
     let url = server.url();
-    let changes: i64 = rusqlite::Connection::open(&db).unwrap().query_row("SELECT COUNT(*) FROM changes", [], |r| r.get(0)).unwrap();
+    let changes: i64 =
+        rusqlite::Connection::open(&db).unwrap().query_row("SELECT COUNT(*) FROM changes", [], |r| r.get(0)).unwrap();
 
     // Initial sync of the whole term, three fresh kiosks.
     let mut initial = Vec::new();
@@ -88,12 +89,19 @@ async fn run() {
     }
     let kiosk = kiosk.unwrap();
     let s = stats(initial);
-    rows.push(Row(format!("initial sync of the large term ({changes} changes), loopback"), format!("{:.0} ms", s.median), format!("{:.0} ms (max of {})", s.p99, s.n), "≤ 1500 ms".into()));
+    rows.push(Row(
+        format!("initial sync of the large term ({changes} changes), loopback"),
+        format!("{:.0} ms", s.median),
+        format!("{:.0} ms (max of {})", s.p99, s.n),
+        "≤ 1500 ms".into(),
+    ));
 
     // Incremental sync: cost follows the number of changes.
     let booked: Vec<String> = {
         let conn = rusqlite::Connection::open(&db).unwrap();
-        let mut st = conn.prepare("SELECT id FROM appointments WHERE status = 'booked' ORDER BY start_utc DESC LIMIT 20000").unwrap();
+        let mut st = conn
+            .prepare("SELECT id FROM appointments WHERE status = 'booked' ORDER BY start_utc DESC LIMIT 20000")
+            .unwrap();
         st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
     };
     let mut next = 0;
@@ -112,7 +120,12 @@ async fn run() {
         }
         let s = stats(samples);
         let goal = if n == 100 { "≤ 20 ms" } else { "(scaling)" };
-        rows.push(Row(format!("incremental sync of {n} changes"), format!("{:.1} ms", s.median), format!("{:.1} ms", s.p99), goal.into()));
+        rows.push(Row(
+            format!("incremental sync of {n} changes"),
+            format!("{:.1} ms", s.median),
+            format!("{:.1} ms", s.p99),
+            goal.into(),
+        ));
     }
 
     // Local slot search for a course over 14 days, every course five times.
@@ -129,7 +142,11 @@ async fn run() {
     }
     let s = stats(samples);
     rows.push(Row(
-        format!("local slot search, one course, 14 days ({} courses × 5; {} slots/search avg)", courses.len(), found / (courses.len() * 5)),
+        format!(
+            "local slot search, one course, 14 days ({} courses × 5; {} slots/search avg)",
+            courses.len(),
+            found / (courses.len() * 5)
+        ),
         format!("{:.2} ms", s.median),
         format!("{:.2} ms", s.p99),
         "≤ 2 ms".into(),
@@ -138,7 +155,11 @@ async fn run() {
     // view + layout + draw at 1920×1080 through the headless tiny-skia renderer.
     let cfg = kiosk_config(&dir.path().join("kiosk-2"), &url, "unused");
     let mut app = App::new(kiosk.service.clone(), &cfg);
-    let settings = iced::Settings { fonts: vec![theme::INTER_REGULAR.into(), theme::INTER_BOLD.into()], default_font: theme::FONT, ..iced::Settings::default() };
+    let settings = iced::Settings {
+        fonts: vec![theme::INTER_REGULAR.into(), theme::INTER_BOLD.into()],
+        default_font: theme::FONT,
+        ..iced::Settings::default()
+    };
     let mut frame = |app: &App| {
         let t = Instant::now();
         let mut ui = Simulator::with_size(settings.clone(), (1920.0, 1080.0), app.view());
@@ -174,7 +195,12 @@ async fn run() {
     screens.push(("Book: any tutor, time grid", sample(&app, &mut frame)));
     for (name, samples) in screens {
         let s = stats(samples);
-        rows.push(Row(format!("view + layout + draw, {name}, 1920×1080 tiny-skia"), format!("{:.1} ms", s.median), format!("{:.1} ms", s.p99), "≤ 16 ms".into()));
+        rows.push(Row(
+            format!("view + layout + draw, {name}, 1920×1080 tiny-skia"),
+            format!("{:.1} ms", s.median),
+            format!("{:.1} ms", s.p99),
+            "≤ 16 ms".into(),
+        ));
     }
 
     // Push throughput: 50 kiosks booking distinct free slots at once.
@@ -189,7 +215,10 @@ async fn run() {
                  AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.person_id = b.person_id AND a.start_utc = b.start_utc + 1800 * k.k AND a.status IN ('booked','checked_in'))",
             )
             .unwrap();
-        st.query_map([now + 7200, now + 13 * 86_400], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+        st.query_map([now + 7200, now + 13 * 86_400], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
     };
     let kiosks = 50;
     let per = (free.len().min(report.pin_cards.len()) / kiosks).min(60);
@@ -197,7 +226,15 @@ async fn run() {
     let mut lanes = Vec::new();
     for k in 0..kiosks {
         let code = store.create_enroll_code(&format!("Load {k}"), clock.now()).unwrap().code;
-        let r: serde_json::Value = http.post(format!("{url}/api/v1/enroll")).json(&serde_json::json!({"code": code})).send().await.unwrap().json().await.unwrap();
+        let r: serde_json::Value = http
+            .post(format!("{url}/api/v1/enroll"))
+            .json(&serde_json::json!({"code": code}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let secret = r["secret"].as_str().unwrap().to_string();
         let mut jobs = Vec::new();
         for j in 0..per {
@@ -220,7 +257,8 @@ async fn run() {
     // The course each slot's profile teaches.
     let course_of = |profile: &str| -> String {
         let conn = rusqlite::Connection::open(&db).unwrap();
-        conn.query_row("SELECT course_id FROM profile_courses WHERE profile_id = ?1 LIMIT 1", [profile], |r| r.get(0)).unwrap()
+        conn.query_row("SELECT course_id FROM profile_courses WHERE profile_id = ?1 LIMIT 1", [profile], |r| r.get(0))
+            .unwrap()
     };
     for (_, jobs) in lanes.iter_mut() {
         for j in jobs.iter_mut() {
@@ -228,7 +266,10 @@ async fn run() {
             j["course_id"] = serde_json::Value::String(c);
         }
     }
-    let before: i64 = rusqlite::Connection::open(&db).unwrap().query_row("SELECT COUNT(*) FROM appointments", [], |r| r.get(0)).unwrap();
+    let before: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM appointments", [], |r| r.get(0))
+        .unwrap();
     let started = Instant::now();
     let tasks: Vec<_> = lanes
         .into_iter()
@@ -241,7 +282,16 @@ async fn run() {
                 for (i, args) in jobs.into_iter().enumerate() {
                     let body = serde_json::json!({"mutations": [{"id": i + 1, "name": "book", "args": args}]});
                     let t = Instant::now();
-                    let r: serde_json::Value = http.post(format!("{url}/api/v1/push")).bearer_auth(&secret).json(&body).send().await.unwrap().json().await.unwrap();
+                    let r: serde_json::Value = http
+                        .post(format!("{url}/api/v1/push"))
+                        .bearer_auth(&secret)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
                     lat.push(ms(t.elapsed()));
                     ok += usize::from(r["results"][0].get("ok").is_some());
                 }
@@ -269,7 +319,10 @@ async fn run() {
     let total = lat.len();
     let s = stats(lat);
     rows.push(Row(
-        format!("push: 50 kiosks booking at once ({total} bookings, {ok} ok, {} new rows, {doubles} double bookings)", after - before),
+        format!(
+            "push: 50 kiosks booking at once ({total} bookings, {ok} ok, {} new rows, {doubles} double bookings)",
+            after - before
+        ),
         format!("{:.0} bookings/s; {:.1} ms", total as f64 / wall, s.median),
         format!("{:.1} ms", s.p99),
         "≥ 3000/s, p99 ≤ 20 ms, 0 doubles".into(),

@@ -36,8 +36,20 @@ async fn killing_the_kiosk_at_random_points_loses_and_doubles_no_check_in() {
     std::fs::write(&cfg, t.kiosk_config(dir.path(), "Lobby 1")).unwrap();
     assert!(kiosk_cmd(&cfg).args(["sync", "--once"]).status().unwrap().success(), "first start enrolls and syncs");
 
+    // Kill points are spread over a whole run (start, local write, push, pull), so time one first.
+    let mut lengths: Vec<Duration> = (0..3)
+        .map(|k| {
+            let t0 = std::time::Instant::now();
+            let card = t.creds.students[40 + k].card.clone();
+            assert!(kiosk_cmd(&cfg).args(["check-in", "--card", &card]).status().unwrap().success());
+            t0.elapsed()
+        })
+        .collect();
+    lengths.sort();
+    let span = (lengths[1].as_millis() as u64 * 3 / 2).max(5);
     let mut rng = Lcg(7);
-    let mut finished = 0;
+    let mut finished = 3;
+    let mut killed = 0;
     for i in 0..100 {
         if i % 10 == 5 {
             t.stop().await; // some check-ins are queued offline…
@@ -46,7 +58,7 @@ async fn killing_the_kiosk_at_random_points_loses_and_doubles_no_check_in() {
         }
         let card = t.creds.students[i % 50].card.clone();
         let mut child = kiosk_cmd(&cfg).args(["check-in", "--card", &card]).spawn().unwrap();
-        let after = Duration::from_millis(rng.next(400));
+        let after = Duration::from_micros(rng.next(span * 1000));
         let deadline = std::time::Instant::now() + after;
         let mut exited = false;
         while std::time::Instant::now() < deadline {
@@ -54,12 +66,13 @@ async fn killing_the_kiosk_at_random_points_loses_and_doubles_no_check_in() {
                 exited = true;
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            std::thread::sleep(Duration::from_micros(500));
         }
         if !exited {
             child.kill().unwrap(); // SIGKILL: no cleanup of any kind
         }
         let out = child.wait_with_output().unwrap();
+        killed += usize::from(std::os::unix::process::ExitStatusExt::signal(&out.status) == Some(9));
         finished += usize::from(out.status.success());
     }
     if t.server.is_none() {
@@ -83,9 +96,17 @@ async fn killing_the_kiosk_at_random_points_loses_and_doubles_no_check_in() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .unwrap();
-    assert_eq!((processed, distinct, max, watermark), (made as i64, made as i64, made as i64, made as i64), "ids 1..={made} each once");
-    assert!(made as usize >= finished, "every check-in that finished is on the server ({finished} finished, {made} made)");
-    eprintln!("100 kills: {finished} runs finished, {made} check-ins made, all on the server once");
+    assert_eq!(
+        (processed, distinct, max, watermark),
+        (made as i64, made as i64, made as i64, made as i64),
+        "ids 1..={made} each once"
+    );
+    assert!(
+        made as usize >= finished,
+        "every check-in that finished is on the server ({finished} finished, {made} made)"
+    );
+    assert!(killed >= 30, "most runs were really cut short ({killed} of 100 killed)");
+    eprintln!("100 runs, {killed} killed mid-way (span {span} ms): {finished} finished, {made} check-ins made, all on the server once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -133,7 +154,8 @@ async fn restarting_the_server_under_booking_load_loses_nothing_answered_ok() {
                     // Retried with the same id until answered: delivery is at least once, the
                     // watermark makes the effect exactly once.
                     loop {
-                        let sent = http.post(format!("{url}/api/v1/push")).bearer_auth(&secret).json(&body).send().await;
+                        let sent =
+                            http.post(format!("{url}/api/v1/push")).bearer_auth(&secret).json(&body).send().await;
                         let Ok(r) = sent else {
                             tokio::time::sleep(Duration::from_millis(20)).await;
                             continue;
@@ -143,7 +165,10 @@ async fn restarting_the_server_under_booking_load_loses_nothing_answered_ok() {
                         if let Some(id) = result["ok"]["appointment"]["id"].as_str() {
                             answered_ok.lock().unwrap().push(id.to_string());
                         }
-                        if result.get("ok").is_some() || result.get("already_processed").is_some() || result["error"]["code"] != "busy" {
+                        if result.get("ok").is_some()
+                            || result.get("already_processed").is_some()
+                            || result["error"]["code"] != "busy"
+                        {
                             break;
                         }
                     }
@@ -162,7 +187,9 @@ async fn restarting_the_server_under_booking_load_loses_nothing_answered_ok() {
     assert!(ok.len() > 10, "the load really ran ({} ok)", ok.len());
     let conn = rusqlite::Connection::open(&t.db).unwrap();
     for id in &ok {
-        let n: i64 = conn.query_row("SELECT COUNT(*) FROM appointments WHERE id = ?1 AND status = 'booked'", [id], |r| r.get(0)).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM appointments WHERE id = ?1 AND status = 'booked'", [id], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 1, "answered ok, so it is there: {id}");
     }
     let doubles: i64 = conn
@@ -188,14 +215,22 @@ async fn the_network_going_away_mid_sync_resumes_without_a_reset() {
     let creds = Client::new(&t.url(), None).enroll(&code).await.unwrap();
     let (cache, _) = Cache::open(&dir.path().join("cache.db")).unwrap();
     let cache = Arc::new(Mutex::new(cache));
-    let engine = SyncEngine::new(cache.clone(), Client::new(&t.url(), Some(creds.secret.clone())).with_page_limit(20), t.clock.clone());
+    let engine = SyncEngine::new(
+        cache.clone(),
+        Client::new(&t.url(), Some(creds.secret.clone())).with_page_limit(20),
+        t.clock.clone(),
+    );
     engine.pull_all(Duration::from_secs(10)).await.unwrap();
     let start = cache.lock().unwrap().cursor().unwrap();
 
     // 400 changes on the server, then a sync in pages of 20 that loses the network part way.
     t.store
         .write(|tx| {
-            let setup = tutorkiosk::server::store::admin::Setup { tx, store: &t.store, hash_cost: tutorkiosk::server::store::HashCost::DEMO };
+            let setup = tutorkiosk::server::store::admin::Setup {
+                tx,
+                store: &t.store,
+                hash_cost: tutorkiosk::server::store::HashCost::DEMO,
+            };
             for i in 0..400 {
                 setup.course(&format!("x{i}"), &format!("XTRA {i}"), "More")?;
             }
@@ -220,6 +255,10 @@ async fn the_network_going_away_mid_sync_resumes_without_a_reset() {
     let (applied, reset) = engine.pull_all(Duration::from_secs(10)).await.unwrap();
     assert!(!reset, "resumed from its cursor, not from scratch");
     assert_eq!(applied as u64, start + 400 - mid, "only what was still missing");
-    assert_eq!(cache.lock().unwrap().courses().unwrap().len(), 20, "extra courses have no tutors, so the list is unchanged");
+    assert_eq!(
+        cache.lock().unwrap().courses().unwrap().len(),
+        20,
+        "extra courses have no tutors, so the list is unchanged"
+    );
     assert!(cache.lock().unwrap().course("x399").unwrap().is_some());
 }

@@ -61,7 +61,13 @@ impl Client {
             .user_agent(concat!("tutorkiosk/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
-        Client { http, base: base.trim_end_matches('/').to_string(), secret, max_response: MAX_RESPONSE_BYTES, page_limit: None }
+        Client {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            secret,
+            max_response: MAX_RESPONSE_BYTES,
+            page_limit: None,
+        }
     }
 
     /// The same client with a different cap on the size of an answer.

@@ -22,7 +22,14 @@ pub struct LargeSpec {
 
 impl Default for LargeSpec {
     fn default() -> Self {
-        LargeSpec { tutors: 500, courses: 120, weeks: 15, students: 20_000, appointments: 50_000, students_with_pin: 3_000 }
+        LargeSpec {
+            tutors: 500,
+            courses: 120,
+            weeks: 15,
+            students: 20_000,
+            appointments: 50_000,
+            students_with_pin: 3_000,
+        }
     }
 }
 
