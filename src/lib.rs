@@ -9,3 +9,5 @@ pub mod protocol;
 pub mod secrets;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(any(feature = "kiosk", feature = "server"))]
+pub mod sqlite;

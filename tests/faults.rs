@@ -106,7 +106,9 @@ async fn killing_the_kiosk_at_random_points_loses_and_doubles_no_check_in() {
         "every check-in that finished is on the server ({finished} finished, {made} made)"
     );
     assert!(killed >= 30, "most runs were really cut short ({killed} of 100 killed)");
-    eprintln!("100 runs, {killed} killed mid-way (span {span} ms): {finished} finished, {made} check-ins made, all on the server once");
+    eprintln!(
+        "100 runs, {killed} killed mid-way (span {span} ms): {finished} finished, {made} check-ins made, all on the server once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

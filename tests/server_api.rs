@@ -419,3 +419,142 @@ async fn a_restart_loses_nothing_the_server_answered_ok() {
     k.next_id = 3;
     assert_eq!(outcome(&k.push("cancel", json!({"student_token": token, "appointment_id": id})).await), "ok");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_cancel_keeps_its_time_but_cannot_predate_the_sign_in() {
+    let t = TestServer::start().await;
+    let mut k = t.kiosk("Lobby 1").await;
+    let s = &t.creds.students[5];
+    let tue_10 = t.slot_of("p-daniel-kim-tutor", 1);
+    let token = k.sign_in(&s.card, &s.secret).await;
+    let id = k.push("book", book(&token, "p-daniel-kim-tutor", "cs-101", tue_10)).await["ok"]["appointment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id2 = k.push("book", book(&token, "p-daniel-kim-tutor", "cs-101", tue_10 + Duration::minutes(30))).await["ok"]
+        ["appointment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Signed in Monday 23:00, cancelled on the kiosk at 23:30 while the network was down; the
+    // cancel arrives Tuesday 07:00. It was made in the free window, so it is a plain cancel.
+    t.clock.set(time::resolve_local(time_zone(), "2026-10-12T23:00:00".parse().unwrap()));
+    let token = k.sign_in(&s.card, &s.secret).await;
+    let queued_at = time::resolve_local(time_zone(), "2026-10-12T23:30:00".parse().unwrap());
+    t.clock.set(time::resolve_local(time_zone(), "2026-10-13T07:00:00".parse().unwrap()));
+    let r = k.push("cancel", json!({"student_token": token, "appointment_id": id, "at": queued_at})).await;
+    assert_eq!(r["ok"]["appointment"]["status"], "cancelled", "{r}");
+
+    // A cancel dated before its own sign-in is not believed: it can't buy a free cancel.
+    let token = k.sign_in(&s.card, &s.secret).await;
+    let before_sign_in = time::resolve_local(time_zone(), "2026-10-12T22:00:00".parse().unwrap());
+    let r = k.push("cancel", json!({"student_token": token, "appointment_id": id2, "at": before_sign_in})).await;
+    assert_eq!(outcome(&r), "session_expired", "{r}");
+    assert_eq!(t.count(&format!("SELECT COUNT(*) FROM appointments WHERE id = '{id2}' AND status = 'booked'")), 1);
+
+    // A start thousands of years away is refused in words, not a crash.
+    for start in ["+262000-01-01T00:00:00Z", "-262000-01-01T00:00:00Z", "9999-12-31T23:59:59Z"] {
+        let mut args = book(&token, "p-daniel-kim-tutor", "cs-101", tue_10);
+        args["start"] = json!(start);
+        let r = k.push("book", args).await;
+        let code = outcome(&r);
+        assert!(code == "beyond_horizon" || code == "too_soon", "{start}: {r}");
+        assert!(!r["error"]["message"].as_str().unwrap().is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moves_drop_in_sign_out_and_late_check_in_work_through_push() {
+    let t = TestServer::start().await;
+    let mut k = t.kiosk("Lobby 1").await;
+    let s = &t.creds.students[6];
+    let token = k.sign_in(&s.card, &s.secret).await;
+    let first = t.slot_of(MAYA, 2);
+    let r = k.push("book", book(&token, MAYA, "math-151", first)).await;
+    assert_eq!(outcome(&r), "ok", "{r}");
+    let id = r["ok"]["appointment"]["id"].as_str().unwrap().to_string();
+
+    // Move it an hour later with the same tutor: one transaction, old cancelled, new booked.
+    let later = first + Duration::hours(1);
+    let r = k
+        .push("reschedule", json!({"student_token": token, "appointment_id": id, "profile_id": MAYA, "start": later}))
+        .await;
+    assert_eq!(outcome(&r), "ok", "{r}");
+    let moved = r["ok"]["appointment"]["id"].as_str().unwrap().to_string();
+    assert_eq!(r["ok"]["appointment"]["start"], json!(later));
+    assert_eq!(t.count(&format!("SELECT COUNT(*) FROM appointments WHERE id = '{id}' AND status = 'cancelled'")), 1);
+
+    // A move to a time outside the tutor's hours is refused and the booking stands untouched.
+    let r = k
+        .push("reschedule", json!({"student_token": token, "appointment_id": moved, "profile_id": MAYA, "start": later + Duration::minutes(7)}))
+        .await;
+    assert_eq!(outcome(&r), "outside_availability", "{r}");
+    assert_eq!(t.count(&format!("SELECT COUNT(*) FROM appointments WHERE id = '{moved}' AND status = 'booked'")), 1);
+
+    // Drop-in: join (twice is still one place), leave, and leaving again says so in words.
+    let r = k.push("drop_in_join", json!({"card": s.card, "course_id": "math-151", "reason": "Homework 4"})).await;
+    assert_eq!(r["ok"]["queue_entry"]["status"], "waiting", "{r}");
+    let place = r["ok"]["queue_entry"]["position"].as_u64().unwrap();
+    let r = k.push("drop_in_join", json!({"card": s.card, "course_id": "math-151"})).await;
+    assert_eq!(r["ok"]["queue_entry"]["position"].as_u64().unwrap(), place, "one place in line");
+    assert_eq!(
+        outcome(&k.push("drop_in_join", json!({"card": s.card, "course_id": "nope-999"})).await),
+        "unknown_course"
+    );
+    assert_eq!(k.push("drop_in_leave", json!({"card": s.card})).await["ok"]["queue_entry"]["status"], "left");
+    assert_eq!(outcome(&k.push("drop_in_leave", json!({"card": s.card})).await), "not_in_line");
+
+    // Ana's 9:00 session: checking in at 9:07 is late, and said so.
+    let ana = &t.creds.students[0];
+    t.clock.set(time::resolve_local(time_zone(), "2026-10-12T09:07:00".parse().unwrap()));
+    let r = k.push("check_in", json!({"card": ana.card, "at": t.clock.now()})).await;
+    assert_eq!((r["ok"]["outcome"].as_str(), r["ok"]["late"].as_bool()), (Some("late"), Some(true)), "{r}");
+
+    // A drop-in entry left waiting expires; an open visit is signed out automatically.
+    k.push("drop_in_join", json!({"card": s.card})).await;
+    let r = k.push("check_in", json!({"card": s.card, "at": t.clock.now()})).await;
+    assert!(r["ok"]["visit"]["id"].is_string(), "{r}");
+    t.clock.advance(Duration::hours(5));
+    let (_, signed_out, expired) = jobs::run_once(&t.store, t.clock.now()).unwrap();
+    assert_eq!((signed_out, expired), (2, 1), "both open visits (Ana's and this student's), one waiting entry");
+    assert_eq!(outcome(&k.push("sign_out", json!({"card": s.card, "at": t.clock.now()})).await), "not_checked_in");
+
+    // Check in, sign out, and sign out again.
+    k.push("check_in", json!({"card": s.card, "at": t.clock.now()})).await;
+    let r = k.push("sign_out", json!({"card": s.card, "at": t.clock.now()})).await;
+    assert!(r["ok"]["visit"]["sign_out_at"].is_string(), "{r}");
+    assert_eq!(outcome(&k.push("sign_out", json!({"card": s.card, "at": t.clock.now()})).await), "not_checked_in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_front_desk_late_cancel_policy_sends_late_cancels_to_the_desk() {
+    let t = TestServer::start().await;
+    let policy =
+        tutorkiosk::domain::Policy { late_cancel: tutorkiosk::domain::LateCancelAt::FrontDesk, ..Default::default() };
+    t.store
+        .write(|tx| {
+            Setup { tx, store: &t.store, hash_cost: HashCost::DEMO }.center(
+                "riverside",
+                "Riverside College Learning Center",
+                "America/New_York",
+                &policy,
+            )
+        })
+        .unwrap();
+    let mut k = t.kiosk("Lobby 1").await;
+    let s = &t.creds.students[5];
+    let tue_10 = t.slot_of("p-daniel-kim-tutor", 1);
+    let token = k.sign_in(&s.card, &s.secret).await;
+    let id = k.push("book", book(&token, "p-daniel-kim-tutor", "cs-101", tue_10)).await["ok"]["appointment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Tuesday 07:00 is three hours before: a late cancel, which this center takes only at the desk.
+    t.clock.set(time::resolve_local(time_zone(), "2026-10-13T07:00:00".parse().unwrap()));
+    let token = k.sign_in(&s.card, &s.secret).await;
+    let r = k.push("cancel", json!({"student_token": token, "appointment_id": id})).await;
+    assert_ne!(outcome(&r), "ok", "{r}");
+    assert!(r["error"]["message"].as_str().unwrap().contains("front desk"), "{r}");
+    assert_eq!(t.count(&format!("SELECT COUNT(*) FROM appointments WHERE id = '{id}' AND status = 'booked'")), 1);
+}

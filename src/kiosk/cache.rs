@@ -18,7 +18,8 @@ use crate::protocol::{
     TermData,
 };
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("migrations/001_cache.sql"))];
+const MIGRATIONS: &[M<'static>] =
+    &[M::up(include_str!("migrations/001_cache.sql")), M::up(include_str!("migrations/002_lookup_indexes.sql"))];
 /// `PRAGMA application_id` of our cache files ("TKKC"), to tell a foreign SQLite file apart.
 const APPLICATION_ID: i32 = 0x544B_4B43;
 
@@ -102,6 +103,8 @@ pub struct Tutor {
 pub struct Cache {
     conn: Connection,
     path: PathBuf,
+    /// WAL checkpoints off the sync and UI path (declared after `conn`, so it stops last).
+    _checkpoints: crate::sqlite::Checkpointer,
 }
 
 fn ts(t: DateTime<Utc>) -> i64 {
@@ -165,6 +168,8 @@ impl Cache {
             .map_err(|e| e.to_string())?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| e.to_string())?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| e.to_string())?;
+        // Sync, slot search and the outbox use more statements than rusqlite's default 16.
+        conn.set_prepared_statement_cache_capacity(128);
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn).map_err(|e| e.to_string())?;
         conn.pragma_update(None, "application_id", APPLICATION_ID).map_err(|e| e.to_string())?;
         if fresh {
@@ -172,7 +177,12 @@ impl Cache {
             // check ids against the server's watermark before the first push.
             set_state(&conn, "renumber_from", "1").map_err(|e| e.to_string())?;
         }
-        Ok(Cache { conn, path: path.to_path_buf() })
+        // A checkpoint inside a sync's commit waited on an fsync while a student's tap waited on
+        // the cache; checkpoint beside them instead.
+        conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(|e| e.to_string())?;
+        let checkpoints =
+            crate::sqlite::Checkpointer::start(path, std::time::Duration::from_secs(1)).map_err(|e| e.to_string())?;
+        Ok(Cache { conn, path: path.to_path_buf(), _checkpoints: checkpoints })
     }
 
     pub fn path(&self) -> &Path {
@@ -571,28 +581,28 @@ impl Cache {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> CacheResult<Vec<Slot>> {
-        let offering: Vec<Profile> = self.tutors_for(course_id)?.into_iter().map(|t| t.profile).collect();
-        let people: Vec<&str> = offering.iter().map(|p| p.person_id.as_str()).collect();
-        // Every profile of those people, so bookings under another role hide the same hour.
-        let mut all: Vec<Profile> = Vec::new();
-        {
-            let mut st = self.conn.prepare_cached("SELECT id, person_id FROM profiles")?;
-            let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-            for row in rows {
-                let (id, person_id) = row?;
-                if people.contains(&person_id.as_str()) {
-                    let full = offering.iter().find(|p| p.id == id).cloned();
-                    all.push(full.unwrap_or(Profile {
-                        id,
-                        person_id,
-                        role: Role::Tutor,
-                        display_name: String::new(),
-                        bio: String::new(),
-                        course_ids: vec![],
-                    }));
-                }
-            }
-        }
+        // Every profile of the people who offer the course, so a booking under another role
+        // hides the same hour; only the offering ones carry the course.
+        let mut st = self.conn.prepare_cached(
+            "SELECT p.id, p.person_id,
+                    EXISTS (SELECT 1 FROM profile_courses pc WHERE pc.profile_id = p.id AND pc.course_id = ?1)
+             FROM profiles p
+             WHERE p.person_id IN (SELECT q.person_id FROM profiles q
+                                   JOIN profile_courses pc ON pc.profile_id = q.id WHERE pc.course_id = ?1)",
+        )?;
+        let all = st
+            .query_map([course_id], |r| {
+                let offers: bool = r.get(2)?;
+                Ok(Profile {
+                    id: r.get(0)?,
+                    person_id: r.get(1)?,
+                    role: Role::Tutor,
+                    display_name: String::new(),
+                    bio: String::new(),
+                    course_ids: if offers { vec![course_id.to_string()] } else { vec![] },
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
         let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
         let blocks = self.blocks_for(&ids, from, to)?;
         let appts = self.appointments_for_profiles(&ids, from, to)?;

@@ -28,7 +28,7 @@ impl Default for LargeSpec {
             weeks: 15,
             students: 20_000,
             appointments: 50_000,
-            students_with_pin: 3_000,
+            students_with_pin: 5_000,
         }
     }
 }
@@ -74,7 +74,9 @@ pub fn seed_large(store: &Store, now: DateTime<Utc>, spec: LargeSpec) -> StoreRe
                 bio: "Happy to help with problem sets, exam review and study plans.".into(),
                 course_ids: (0..4).map(|k| format!("c{:03}", (t * 7 + k * 31) % spec.courses)).collect(),
             };
-            setup.profile(&profile, Some("Learning Commons"), None)?;
+            // Photos as the demo has them (192 px initials), so screens and syncs carry real images.
+            let photo = super::avatar::initials_png(&format!("Tutor Number{t}"), 192);
+            setup.profile(&profile, Some("Learning Commons"), photo.as_deref())?;
             // Two 3.5-hour blocks a week: 14 half-hour slots a week.
             for (k, hour) in [(0usize, 9u32), (1, 13)] {
                 let day = days[(t + k * 2) % days.len()];

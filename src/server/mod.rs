@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod large;
 pub mod seed;
 pub mod store;
+pub mod writer;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,7 +50,11 @@ pub fn spawn(
 ) -> std::io::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let app = http::router(http::AppState { store: store.clone(), clock: clock.clone() });
+    let pushes = writer::PushWriter::start(store.clone())?;
+    let checkpoints = store
+        .checkpoint_in_background(std::time::Duration::from_millis(500))
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let app = http::router(http::AppState { store: store.clone(), clock: clock.clone(), pushes });
     let job_task = jobs.then(|| tokio::spawn(jobs::run(store, clock)));
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -61,6 +66,7 @@ pub fn spawn(
         if let Some(j) = job_task {
             j.abort();
         }
+        drop(checkpoints);
     });
     Ok(RunningServer { addr, stop: Some(stop_tx), task })
 }

@@ -43,9 +43,7 @@ pub fn run(config: KioskConfig, rt: tokio::runtime::Runtime) -> ExitCode {
         move || (App::new(service.clone(), &boot_config), Task::none()),
         move |app: &mut App, msg| {
             let svc = app.service().clone();
-            Task::batch(
-                app.update(msg).into_iter().map(move |cmd| Task::perform(app::perform(svc.clone(), cmd), |m| m)),
-            )
+            Task::batch(app.update(msg).into_iter().map(move |cmd| task(svc.clone(), cmd)))
         },
         App::view,
     )
@@ -74,24 +72,40 @@ pub fn run(config: KioskConfig, rt: tokio::runtime::Runtime) -> ExitCode {
     }
 }
 
+/// What the shell does with a command: quit on Exit, otherwise ask the service off the UI thread.
+pub fn task(service: Arc<crate::kiosk::service::KioskService>, cmd: app::Command) -> Task<Message> {
+    match cmd {
+        app::Command::Exit => {
+            tracing::info!("staff exited the kiosk");
+            iced::exit()
+        }
+        cmd => Task::perform(app::perform(service, cmd), |m| m),
+    }
+}
+
 /// The clock, card swipes (keyboard wedge) and touches on any screen, and close requests.
 pub fn subscription(_: &App) -> Subscription<Message> {
     Subscription::batch([
         iced::time::every(Duration::from_secs(1)).map(|_| Message::Tick),
-        event::listen_with(|event, _status, _window| match event {
-            iced::Event::Keyboard(keyboard::Event::KeyPressed { key, text, modifiers, .. }) => match key {
-                keyboard::Key::Character(c)
-                    if modifiers.control() && modifiers.alt() && c.eq_ignore_ascii_case("s") =>
-                {
-                    Some(Message::StaffChord)
-                }
-                keyboard::Key::Named(keyboard::key::Named::Enter) => Some(Message::Key { text: None, enter: true }),
-                _ => text.map(|t| Message::Key { text: Some(t.to_string()), enter: false }),
-            },
-            iced::Event::Mouse(mouse::Event::ButtonPressed(_))
-            | iced::Event::Touch(touch::Event::FingerPressed { .. }) => Some(Message::Touched),
-            _ => None,
-        }),
+        event::listen_with(input_event),
         window::close_requests().map(|_| Message::CloseRequested),
     ])
+}
+
+/// What a raw input event means to the kiosk, whichever widget saw it first: typed text or Enter
+/// (a card reader is a keyboard), the staff key chord, or a touch that shows someone is there.
+pub fn input_event(event: iced::Event, _status: event::Status, _window: window::Id) -> Option<Message> {
+    match event {
+        iced::Event::Keyboard(keyboard::Event::KeyPressed { key, text, modifiers, .. }) => match key {
+            keyboard::Key::Character(c) if modifiers.control() && modifiers.alt() && c.eq_ignore_ascii_case("s") => {
+                Some(Message::StaffChord)
+            }
+            keyboard::Key::Named(keyboard::key::Named::Enter) => Some(Message::Key { text: None, enter: true }),
+            _ => text.map(|t| Message::Key { text: Some(t.to_string()), enter: false }),
+        },
+        iced::Event::Mouse(mouse::Event::ButtonPressed(_)) | iced::Event::Touch(touch::Event::FingerPressed { .. }) => {
+            Some(Message::Touched)
+        }
+        _ => None,
+    }
 }

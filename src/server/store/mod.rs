@@ -7,10 +7,10 @@ mod sync;
 
 pub use admin::{ImportReport, NewStudent, ReportRow};
 pub use mutations::{KNOWN as KNOWN_MUTATIONS, Rejection};
-pub use sync::{Device, DeviceRow, EnrollCode, SignInError, SignedIn};
+pub use sync::{Device, DeviceRow, EnrollCode, PushAnswer, PushJob, SignInError, SignedIn};
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -20,7 +20,8 @@ use rusqlite_migration::{M, Migrations};
 use crate::domain::{Policy, Term};
 use crate::protocol::{CenterData, Entity};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/001_init.sql"))];
+const MIGRATIONS: &[M<'static>] =
+    &[M::up(include_str!("../migrations/001_init.sql")), M::up(include_str!("../migrations/002_lookup_indexes.sql"))];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -58,6 +59,22 @@ pub struct Store {
     card_key: String,
 }
 
+/// Background WAL checkpoints for as long as it lives (see [`Store::checkpoint_in_background`]).
+pub struct Checkpointer {
+    thread: Option<crate::sqlite::Checkpointer>,
+    store: Weak<Store>,
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.thread.take());
+        if let Some(store) = self.store.upgrade() {
+            let writer = store.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = writer.pragma_update(None, "wal_autocheckpoint", 1000);
+        }
+    }
+}
+
 pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
@@ -68,6 +85,9 @@ pub(crate) fn from_ts(s: i64) -> DateTime<Utc> {
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // A booking alone uses about 25 statements; rusqlite keeps 16 by default, so they were
+    // parsed again on every push.
+    conn.set_prepared_statement_cache_capacity(128);
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     Ok(())
@@ -95,6 +115,15 @@ impl Store {
         Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), readers: Mutex::new(Vec::new()), card_key })
     }
 
+    /// Move WAL checkpoints off the write path while a server runs (see [`crate::sqlite::Checkpointer`]);
+    /// dropping the guard restores checkpoints on commit.
+    pub fn checkpoint_in_background(self: &Arc<Self>, every: std::time::Duration) -> StoreResult<Checkpointer> {
+        let thread = crate::sqlite::Checkpointer::start(&self.path, every)
+            .map_err(|e| StoreError::Invalid(format!("could not start WAL checkpoints: {e}")))?;
+        self.writer.lock().unwrap_or_else(|p| p.into_inner()).pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(Checkpointer { thread: Some(thread), store: Arc::downgrade(self) })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -107,6 +136,10 @@ impl Store {
     pub fn student_key(&self, card: &str) -> String {
         crate::protocol::student_key(&self.card_key, card)
     }
+
+    /// Reader connections kept open between requests. Opening one re-reads the schema, so with 50
+    /// kiosks at once a small pool spent more time opening connections than answering.
+    const MAX_IDLE_READERS: usize = 64;
 
     /// Run `f` in one `BEGIN IMMEDIATE` write transaction; commit if it returns `Ok`.
     pub fn write<T>(&self, f: impl FnOnce(&mut Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
@@ -133,7 +166,7 @@ impl Store {
         let out = f(&conn);
         let _ = conn.execute_batch("COMMIT");
         let mut pool = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if pool.len() < 8 {
+        if pool.len() < Self::MAX_IDLE_READERS {
             pool.push(conn);
         }
         out

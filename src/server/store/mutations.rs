@@ -122,12 +122,18 @@ fn student_by_card(c: &Connection, store: &Store, card: &str) -> Result<Student,
     }
 }
 
+/// The student signed in with `token` on this device at `at`. A session is valid from its sign-in
+/// to its expiry, so a queued action can't be dated before the student signed in.
 fn student_by_token(c: &Connection, device: &Device, token: &str, at: DateTime<Utc>) -> Result<Student, MutationError> {
     let id: Option<String> = c
         .prepare_cached(
-            "SELECT student_id FROM student_sessions WHERE token_hash = ?1 AND device_id = ?2 AND expires_at >= ?3",
+            "SELECT student_id FROM student_sessions
+             WHERE token_hash = ?1 AND device_id = ?2 AND expires_at >= ?3 AND expires_at - ?4 <= ?3",
         )?
-        .query_row(params![crate::server::auth::hash_secret(token), device.id, ts(at)], |r| r.get(0))
+        .query_row(
+            params![crate::server::auth::hash_secret(token), device.id, ts(at), super::sync::SESSION_HOURS * 3600],
+            |r| r.get(0),
+        )
         .optional()?;
     match id {
         Some(id) => Ok(student_by_id(c, &id)?.expect("session rows reference students")),
@@ -315,6 +321,17 @@ fn book_for(
 ) -> Result<Appointment, MutationError> {
     let (center, tz) = require_center(c)?;
     let policy = center.policy;
+    // A start years away is refused before any date arithmetic could overflow on it.
+    let ahead = start.signed_duration_since(now);
+    if ahead > Duration::days(3660) {
+        return Err(reject(
+            domain::BookingRefusal::BeyondHorizon.code(),
+            domain::BookingRefusal::BeyondHorizon.message(&policy),
+        ));
+    }
+    if ahead < -Duration::days(3660) {
+        return Err(reject(domain::BookingRefusal::TooSoon.code(), domain::BookingRefusal::TooSoon.message(&policy)));
+    }
     let Some(profile) = profile(c, profile_id)? else {
         return Err(reject("unknown_profile", "That tutor is no longer listed."));
     };

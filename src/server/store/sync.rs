@@ -1,7 +1,7 @@
 //! Enrollment, device auth, pull, push and student sign-in.
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Savepoint, params};
 
 use super::mutations::{self, Rejection};
 use super::{Store, StoreError, StoreResult, from_ts, new_id, ts};
@@ -114,20 +114,7 @@ impl Store {
 
     /// The device a bearer secret belongs to, if enrolled and not revoked. Marks it seen.
     pub fn authenticate(&self, secret: &str, now: DateTime<Utc>) -> StoreResult<Option<Device>> {
-        let hash = auth::hash_secret(secret);
-        let found = self.read(|c| {
-            Ok(c.prepare_cached(
-                "SELECT id, name, last_mutation_id, COALESCE(last_seen_at, 0) FROM devices
-                 WHERE secret_hash = ?1 AND revoked_at IS NULL",
-            )?
-            .query_row([&hash], |r| {
-                Ok((
-                    Device { id: r.get(0)?, name: r.get(1)?, last_mutation_id: r.get::<_, i64>(2)? as u64 },
-                    r.get::<_, i64>(3)?,
-                ))
-            })
-            .optional()?)
-        })?;
+        let found = self.read(|c| device_by_secret(c, secret))?;
         let Some((device, seen)) = found else { return Ok(None) };
         // Throttled so that a busy kiosk does not turn every read into a write.
         if ts(now) - seen >= 30 {
@@ -251,71 +238,54 @@ impl Store {
         })
     }
 
-    /// Apply a device's mutations in order, each in its own write transaction together with the
-    /// device's watermark. Stops at the first one that is out of order or hits a transient failure.
+    /// Apply a device's mutations in order, each in its own savepoint together with the device's
+    /// watermark and its kept result, and commit. Stops at the first one that is out of order or
+    /// hits a transient failure.
     pub fn push(&self, device: &Device, batch: &[Mutation], now: DateTime<Utc>) -> StoreResult<Vec<MutationResult>> {
-        let mut results = Vec::with_capacity(batch.len());
-        for m in batch {
-            let outcome = self.write(|tx| {
-                let watermark: i64 =
-                    tx.prepare_cached("SELECT last_mutation_id FROM devices WHERE id = ?1")?.query_row([&device.id], |r| r.get(0))?;
-                let watermark = watermark as u64;
-                if m.id <= watermark {
-                    return Ok(Step::Done(MutationResult::AlreadyProcessed { id: m.id, already_processed: true }));
-                }
-                if m.id != watermark + 1 {
-                    return Ok(Step::Stop(MutationResult::Error {
-                        id: m.id,
-                        error: ErrorBody {
-                            code: "out_of_order".into(),
-                            message: format!("expected mutation {} next, got {}", watermark + 1, m.id),
-                        },
-                    }));
-                }
-                // The effect runs in a savepoint so that a business rejection leaves nothing behind
-                // but the watermark and the kept result.
-                let sp = tx.savepoint()?;
-                let applied = mutations::apply(&sp, self, device, m, now);
-                let result = match applied {
-                    Ok(value) => {
-                        sp.commit()?;
-                        MutationResult::Ok { id: m.id, ok: value }
-                    }
-                    Err(MutationError::Rejected(Rejection { code, message })) => {
-                        drop(sp);
-                        MutationResult::Error { id: m.id, error: ErrorBody { code: code.to_string(), message } }
-                    }
-                    Err(MutationError::Store(e)) => return Err(e),
+        let done = self.write(|tx| {
+            let mut sp = tx.savepoint()?;
+            let results = push_in(&mut sp, self, device, batch, now)?;
+            sp.commit()?;
+            Ok(results)
+        });
+        match done {
+            Err(e) if e.is_transient() => Ok(batch.first().map(|m| vec![busy(m.id)]).unwrap_or_default()),
+            other => other,
+        }
+    }
+
+    /// Apply several kiosks' pushes in one write transaction (a group commit). Each kiosk is
+    /// authenticated and its mutations applied exactly as [`Store::push`] would, each mutation in
+    /// its own savepoint with its watermark, so one kiosk's failure leaves the others whole. The
+    /// answers hold only once this returns, after the commit.
+    pub fn push_group(&self, jobs: &[PushJob]) -> Vec<PushAnswer> {
+        let done = self.write(|tx| {
+            let mut answers = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                let mut sp = tx.savepoint()?;
+                let answer = match authenticate_in(&sp, &job.secret, job.now) {
+                    Ok(Some(device)) => push_in(&mut sp, self, &device, &job.mutations, job.now).map(Some),
+                    Ok(None) => Ok(None),
+                    Err(e) => Err(e),
                 };
-                tx.prepare_cached("UPDATE devices SET last_mutation_id = ?1 WHERE id = ?2")?
-                    .execute(params![m.id as i64, device.id])?;
-                let json = serde_json::to_string(&result).map_err(|e| StoreError::Invalid(e.to_string()))?;
-                tx.prepare_cached(
-                    "INSERT INTO mutation_results (device_id, mutation_id, name, result_json, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![device.id, m.id as i64, m.name, json, ts(now)])?;
-                Ok(Step::Done(result))
-            });
-            match outcome {
-                Ok(Step::Done(r)) => results.push(r),
-                Ok(Step::Stop(r)) => {
-                    results.push(r);
-                    break;
+                if answer.is_ok() {
+                    sp.commit()?;
                 }
-                Err(e) if e.is_transient() => {
-                    results.push(MutationResult::Error {
-                        id: m.id,
-                        error: ErrorBody {
-                            code: "busy".into(),
-                            message: "the server is busy; try again shortly".into(),
-                        },
-                    });
-                    break;
-                }
-                Err(e) => return Err(e),
+                answers.push(answer);
+            }
+            Ok(answers)
+        });
+        match done {
+            Ok(answers) => answers,
+            Err(e) if e.is_transient() => jobs
+                .iter()
+                .map(|j| Ok(Some(j.mutations.first().map(|m| vec![busy(m.id)]).unwrap_or_default())))
+                .collect(),
+            Err(e) => {
+                let why = e.to_string();
+                jobs.iter().map(|_| Err(StoreError::Invalid(why.clone()))).collect()
             }
         }
-        Ok(results)
     }
 
     /// Sign a student in with email or student number, and password or PIN.
@@ -394,6 +364,128 @@ impl Store {
 enum Step {
     Done(MutationResult),
     Stop(MutationResult),
+}
+
+/// One kiosk's push waiting for the next group commit.
+#[derive(Debug, Clone)]
+pub struct PushJob {
+    /// The kiosk's device secret, checked inside the same transaction.
+    pub secret: String,
+    pub mutations: Vec<Mutation>,
+    pub now: DateTime<Utc>,
+}
+
+/// A push's answer: the results, or `None` for a kiosk that is not (or no longer) enrolled.
+pub type PushAnswer = StoreResult<Option<Vec<MutationResult>>>;
+
+fn busy(id: u64) -> MutationResult {
+    MutationResult::Error {
+        id,
+        error: ErrorBody { code: "busy".into(), message: "the server is busy; try again shortly".into() },
+    }
+}
+
+/// The enrolled, not revoked kiosk whose secret this is, inside a write transaction; its "last
+/// seen" time is refreshed at most every 30 s, so a busy kiosk doesn't add a write to every call.
+fn authenticate_in(c: &Connection, secret: &str, now: DateTime<Utc>) -> StoreResult<Option<Device>> {
+    let Some((device, seen)) = device_by_secret(c, secret)? else { return Ok(None) };
+    if ts(now) - seen >= 30 {
+        c.prepare_cached("UPDATE devices SET last_seen_at = ?1 WHERE id = ?2")?.execute(params![ts(now), device.id])?;
+    }
+    Ok(Some(device))
+}
+
+fn device_by_secret(c: &Connection, secret: &str) -> StoreResult<Option<(Device, i64)>> {
+    Ok(c.prepare_cached(
+        "SELECT id, name, last_mutation_id, COALESCE(last_seen_at, 0) FROM devices
+         WHERE secret_hash = ?1 AND revoked_at IS NULL",
+    )?
+    .query_row([auth::hash_secret(secret)], |r| {
+        Ok((
+            Device { id: r.get(0)?, name: r.get(1)?, last_mutation_id: r.get::<_, i64>(2)? as u64 },
+            r.get::<_, i64>(3)?,
+        ))
+    })
+    .optional()?)
+}
+
+/// A device's mutations in order inside `sp`, each in a savepoint of its own.
+fn push_in(
+    sp: &mut Savepoint<'_>,
+    store: &Store,
+    device: &Device,
+    batch: &[Mutation],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<MutationResult>> {
+    let mut results = Vec::with_capacity(batch.len());
+    for m in batch {
+        let mut one = sp.savepoint()?;
+        match push_one(&mut one, store, device, m, now) {
+            Ok(Step::Done(r)) => {
+                one.commit()?;
+                results.push(r);
+            }
+            Ok(Step::Stop(r)) => {
+                one.commit()?;
+                results.push(r);
+                break;
+            }
+            Err(e) if e.is_transient() => {
+                drop(one);
+                results.push(busy(m.id));
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(results)
+}
+
+/// One mutation: the watermark check, its effect (in a savepoint, so a business rejection leaves
+/// nothing behind), the new watermark and the kept result.
+fn push_one(
+    tx: &mut Savepoint<'_>,
+    store: &Store,
+    device: &Device,
+    m: &Mutation,
+    now: DateTime<Utc>,
+) -> StoreResult<Step> {
+    let watermark: i64 = tx
+        .prepare_cached("SELECT last_mutation_id FROM devices WHERE id = ?1")?
+        .query_row([&device.id], |r| r.get(0))?;
+    let watermark = watermark as u64;
+    if m.id <= watermark {
+        return Ok(Step::Done(MutationResult::AlreadyProcessed { id: m.id, already_processed: true }));
+    }
+    if m.id != watermark + 1 {
+        return Ok(Step::Stop(MutationResult::Error {
+            id: m.id,
+            error: ErrorBody {
+                code: "out_of_order".into(),
+                message: format!("expected mutation {} next, got {}", watermark + 1, m.id),
+            },
+        }));
+    }
+    let sp = tx.savepoint()?;
+    let result = match mutations::apply(&sp, store, device, m, now) {
+        Ok(value) => {
+            sp.commit()?;
+            MutationResult::Ok { id: m.id, ok: value }
+        }
+        Err(MutationError::Rejected(Rejection { code, message })) => {
+            drop(sp);
+            MutationResult::Error { id: m.id, error: ErrorBody { code: code.to_string(), message } }
+        }
+        Err(MutationError::Store(e)) => return Err(e),
+    };
+    tx.prepare_cached("UPDATE devices SET last_mutation_id = ?1 WHERE id = ?2")?
+        .execute(params![m.id as i64, device.id])?;
+    let json = serde_json::to_string(&result).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    tx.prepare_cached(
+        "INSERT INTO mutation_results (device_id, mutation_id, name, result_json, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![device.id, m.id as i64, m.name, json, ts(now)])?;
+    Ok(Step::Done(result))
 }
 
 /// What applying one mutation can end in besides success.
