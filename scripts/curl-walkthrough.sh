@@ -24,7 +24,8 @@ AUTH=(-H "authorization: Bearer $SECRET" -H 'content-type: application/json')
 echo "== pull the center"
 curl -s -X POST "$API/pull" "${AUTH[@]}" -d '{"cursor":0,"limit":5000}' > "${DB%.db}-pull.json"
 json '"%d changes, cursor %d, more=%s" % (len(d["changes"]), d["cursor"], d["more"])' < "${DB%.db}-pull.json"
-START=$(json '[c["data"]["start"] for c in d["changes"] if c["entity"]=="availability" and c["data"]["profile_id"]=="p-emily-chen-tutor" and c["data"]["start"] > __import__("datetime").datetime.utcnow().isoformat()+"Z"][1]' < "${DB%.db}-pull.json")
+# A session of Emily's two or more days ahead, so the cancel below is a free one at any hour.
+START=$(json 'sorted(c["data"]["start"] for c in d["changes"] if c["entity"]=="availability" and c["data"]["profile_id"]=="p-emily-chen-tutor" and c["data"]["start"] > (__import__("datetime").datetime.utcnow() + __import__("datetime").timedelta(days=2)).isoformat()+"Z")[0]' < "${DB%.db}-pull.json")
 
 echo "== sign in Ben (card 0012345601, PIN 2345)"
 TOKEN=$(curl -s -X POST "$API/session" "${AUTH[@]}" -d '{"login":"0012345601","secret":"2345"}' | json 'd["token"]')

@@ -30,9 +30,14 @@ apt-get install -y -q cage fonts-inter libxkbcommon0 libwayland-client0
 
 echo "Creating the $KIOSK_USER user…"
 if ! id "$KIOSK_USER" >/dev/null 2>&1; then
-  useradd --system --create-home --home-dir "/home/$KIOSK_USER" --shell /usr/sbin/nologin \
-    --groups video,input,render "$KIOSK_USER"
+  useradd --system --create-home --home-dir "/home/$KIOSK_USER" --shell /usr/sbin/nologin "$KIOSK_USER"
 fi
+# The display and touch devices; "render" exists only on some releases.
+for group in video input render; do
+  if getent group "$group" >/dev/null; then
+    usermod -a -G "$group" "$KIOSK_USER"
+  fi
+done
 
 install -d -m 0755 "$CONFIG_DIR"
 install -d -m 0750 -o "$KIOSK_USER" -g "$KIOSK_USER" "$DATA_DIR" "$LOG_DIR"
@@ -46,6 +51,10 @@ if [ ! -f "$CONFIG_DIR/kiosk-config.toml" ]; then
   echo "Wrote $CONFIG_DIR/kiosk-config.toml — set [server] url, enroll_code and staff_pin_hash there."
 else
   echo "Keeping the existing $CONFIG_DIR/kiosk-config.toml."
+fi
+if grep -Eq '^[[:space:]]*url[[:space:]]*=[[:space:]]*"embedded"' "$CONFIG_DIR/kiosk-config.toml"; then
+  echo "NOTE: $CONFIG_DIR/kiosk-config.toml still runs the demo (url = \"embedded\")." >&2
+  echo "      Point [server] url at the center's server and set enroll_code for a real kiosk." >&2
 fi
 "$PREFIX/bin/tutorkiosk" check-config "$CONFIG_DIR/kiosk-config.toml" || {
   echo "Fix the problems above, then run this script again." >&2
@@ -65,7 +74,7 @@ PAMName=login
 TTYPath=/dev/tty1
 StandardInput=tty
 Environment=ICED_BACKEND=tiny-skia
-ExecStart=/usr/bin/cage -s -- $PREFIX/bin/tutorkiosk --config $CONFIG_DIR/kiosk-config.toml
+ExecStart=/usr/bin/cage -- $PREFIX/bin/tutorkiosk --config $CONFIG_DIR/kiosk-config.toml
 Restart=always
 RestartSec=2
 UtmpIdentifier=tty1

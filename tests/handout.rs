@@ -70,3 +70,51 @@ fn bad_options_are_refused_in_words() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--format is pdf, png or html"));
 }
+
+#[test]
+fn a_real_centers_handout_carries_its_own_name_and_rules() {
+    use tutorkiosk::kiosk::cache::Cache;
+    use tutorkiosk::protocol::{CenterData, Change, Entity, Op};
+    let dir = tempfile::tempdir().unwrap();
+    let policy = Policy {
+        self_cancel_until: chrono::NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+        late_cancel_min_minutes: 240,
+        ..Policy::default()
+    };
+    // The kiosk has synced with its own center once.
+    let (mut cache, _) = Cache::open(&dir.path().join("data").join("cache.db")).unwrap();
+    let center = CenterData {
+        id: "northfield".into(),
+        name: "Northfield Tutoring Center".into(),
+        timezone: "America/Chicago".into(),
+        policy: policy.clone(),
+    };
+    let change = Change {
+        entity: Entity::Center,
+        id: "northfield".into(),
+        op: Op::Put,
+        data: Some(serde_json::to_value(&center).unwrap()),
+    };
+    cache.apply_changes(&[change], 1, 0, chrono::Utc::now()).unwrap();
+    drop(cache);
+    let cfg = dir.path().join("kiosk-config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[kiosk]\nname = \"Lobby\"\n[server]\nurl = \"https://scheduling.northfield.example\"\n[paths]\ndata_dir = \"{}\"\nlog_dir = \"{}\"\n",
+            dir.path().join("data").display(),
+            dir.path().join("logs").display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("h.html");
+    let run = Command::new(env!("CARGO_BIN_EXE_tutorkiosk"))
+        .args(["--config", cfg.to_str().unwrap(), "handout", "--out", out.to_str().unwrap(), "--format", "html"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("Northfield Tutoring Center"), "the center's own name");
+    assert!(html.contains(&policy_text(&policy)), "the center's own policy");
+    assert!(!html.contains(&policy_text(&Policy::default())), "not the demo's");
+}

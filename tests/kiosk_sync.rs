@@ -274,3 +274,89 @@ async fn garbage_truncated_or_oversized_answers_leave_the_cache_untouched() {
         assert!(c.course("x").unwrap().is_none(), "{what}: nothing half-applied");
     }
 }
+
+/// A TCP relay in front of the server that can go silent: connections are accepted and held,
+/// never answered, as a hung server or a half-dead network link would.
+struct Relay {
+    addr: std::net::SocketAddr,
+    silent: Arc<std::sync::atomic::AtomicBool>,
+    live: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Relay {
+    async fn start(upstream: String) -> Relay {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let silent = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let live: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+        let (s, l) = (silent.clone(), live.clone());
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if s.load(Ordering::SeqCst) {
+                    held.push(inbound); // accepted, and never a byte back
+                    continue;
+                }
+                let upstream = upstream.trim_start_matches("http://").to_string();
+                l.lock().unwrap().push(tokio::spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                }));
+            }
+        });
+        Relay { addr, silent, live }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn speak_again(&self) {
+        self.silent.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Go silent: drop the connections in use (as a dead link would) and hold new ones.
+    fn go_silent(&self) {
+        self.silent.store(true, std::sync::atomic::Ordering::SeqCst);
+        for h in self.live.lock().unwrap().drain(..) {
+            h.abort();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_server_costs_a_waiting_student_about_three_seconds_then_the_check_in_is_queued() {
+    let t = TestServer::start().await;
+    let relay = Relay::start(t.url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let code = t.store.create_enroll_code("Lobby 1", t.clock.now()).unwrap().code;
+    let text = format!(
+        "[kiosk]\nname = \"Lobby 1\"\n[server]\nurl = \"{}\"\nenroll_code = \"{code}\"\n[paths]\ndata_dir = \"{}\"\nlog_dir = \"{}\"\n",
+        relay.url(),
+        dir.path().join("data").display(),
+        dir.path().join("logs").display()
+    );
+    let k = KioskCore::start(config::parse(&text).unwrap(), t.clock.clone()).await.unwrap();
+    k.service.sync_now(BG).await.unwrap();
+
+    relay.go_silent();
+    let card = t.creds.students[0].card.clone();
+    let started = std::time::Instant::now();
+    let v = k.service.check_in(&card).await.unwrap();
+    let waited = started.elapsed();
+    assert!(!v.delivered, "queued, and said so");
+    assert!(
+        waited >= Duration::from_millis(2500) && waited < Duration::from_secs(6),
+        "the student waited {waited:?}, not the server's pleasure"
+    );
+    assert_eq!(k.service.cache().outbox().unwrap().len(), 1);
+    assert_eq!(visits_of(&t, 0), 0);
+
+    // The link is mended: the next sync delivers it, once.
+    relay.speak_again();
+    k.service.sync_now(BG).await.unwrap();
+    assert_eq!(visits_of(&t, 0), 1);
+    assert!(k.service.cache().outbox().unwrap().is_empty());
+}

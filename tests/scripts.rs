@@ -39,3 +39,25 @@ fn every_script_is_shellcheck_clean() {
         assert!(out.status.success(), "{}:\n{}", s.display(), String::from_utf8_lossy(&out.stdout));
     }
 }
+
+#[test]
+fn the_readme_curl_walkthrough_runs_end_to_end() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must have curl (.ci/run installs it)");
+        eprintln!("curl is not installed here; skipping");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/curl-walkthrough.sh"))
+        .env("S", env!("CARGO_BIN_EXE_tutorkiosk-server"))
+        .env("DB", dir.path().join("demo.db"))
+        .env("PORT", port.to_string())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("\"status\":\"booked\""), "the booking went through:\n{stdout}");
+    assert!(stdout.contains("\"status\":\"cancelled\""), "and the cancel:\n{stdout}");
+}

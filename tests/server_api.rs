@@ -558,3 +558,35 @@ async fn a_front_desk_late_cancel_policy_sends_late_cancels_to_the_desk() {
     assert!(r["error"]["message"].as_str().unwrap().contains("front desk"), "{r}");
     assert_eq!(t.count(&format!("SELECT COUNT(*) FROM appointments WHERE id = '{id}' AND status = 'booked'")), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tombstones_leave_the_feed_after_thirty_days_and_a_kiosk_that_old_starts_afresh() {
+    let t = TestServer::start().await;
+    let mut k = t.kiosk("Lobby 1").await;
+    let first = k.pull(0).await;
+    assert_eq!(first["more"], false);
+    let old_cursor = first["cursor"].as_u64().unwrap();
+
+    // A drop-in entry comes and goes; a day after it ended it leaves the kiosks' copy (a tombstone).
+    let s = &t.creds.students[4];
+    assert_eq!(outcome(&k.push("drop_in_join", json!({"card": s.card})).await), "ok");
+    assert_eq!(outcome(&k.push("drop_in_leave", json!({"card": s.card})).await), "ok");
+    let page = k.pull(old_cursor).await;
+    let entry = page["changes"].as_array().unwrap().iter().find(|c| c["entity"] == "drop_in").expect("on the feed");
+    assert_eq!(entry["data"]["status"], "left");
+    assert!(entry["data"].get("student_key").is_some() && entry["data"].get("display_name").is_none(), "no names");
+    t.clock.advance(Duration::days(2));
+    jobs::run_once(&t.store, t.clock.now()).unwrap();
+    assert_eq!(t.count("SELECT COUNT(*) FROM changes WHERE entity = 'drop_in' AND op = 'del'"), 1);
+
+    // Thirty days on, the tombstone is pruned; a kiosk still at the old cursor must start afresh.
+    t.clock.advance(Duration::days(jobs::TOMBSTONE_DAYS) + Duration::minutes(1));
+    jobs::run_once(&t.store, t.clock.now()).unwrap();
+    assert_eq!(t.count("SELECT COUNT(*) FROM changes WHERE op = 'del'"), 0);
+    let page = k.pull(old_cursor).await;
+    assert_eq!(page["reset"], true, "{page}");
+    // A kiosk that kept up is not reset.
+    let fresh = k.pull(0).await;
+    let page = k.pull(fresh["cursor"].as_u64().unwrap()).await;
+    assert_eq!(page["reset"], false);
+}

@@ -86,7 +86,10 @@ impl Kiosk {
     async fn press(&mut self, label: &str) {
         let msgs: Vec<Message> = {
             let mut ui = self.ui();
-            ui.click(label).unwrap_or_else(|e| panic!("no \"{label}\" on screen: {e:?}"));
+            if let Err(e) = ui.click(label) {
+                drop(ui);
+                panic!("no \"{label}\" on screen ({e:?}); it showed {}", self.save_failure());
+            }
             ui.into_messages().collect()
         };
         assert!(!msgs.is_empty(), "\"{label}\" did nothing");
@@ -145,7 +148,26 @@ impl Kiosk {
 
     #[track_caller]
     fn expect(&self, text: &str) {
-        assert!(self.sees(text), "expected \"{text}\" on the screen");
+        if !self.sees(text) {
+            panic!("expected \"{text}\" on the screen; it showed {}", self.save_failure());
+        }
+    }
+
+    /// The screen as it was when a check failed, saved for a person to look at.
+    fn save_failure(&self) -> String {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ui-failures");
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join(std::thread::current().name().unwrap_or("screen").replace("::", "-"));
+        let _ = std::fs::remove_file(format!("{}-tiny-skia.png", path.display()));
+        let mut ui = self.ui();
+        match ui.snapshot(&theme::theme()) {
+            Ok(snap) => {
+                // Writes `<path>-<renderer>.png`, since none is there.
+                let _ = snap.matches_image(&path);
+                format!("{}-tiny-skia.png", path.display())
+            }
+            Err(e) => format!("(no picture: {e:?})"),
+        }
     }
 
     fn snapshot(&self, name: &str) {
@@ -514,4 +536,207 @@ async fn courses_can_be_searched_on_the_on_screen_keyboard() {
         k.press_key("⌫").await;
     }
     k.expect("ACCT 201  ·  Financial Accounting");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_is_moved_in_one_step_and_the_old_time_is_freed() {
+    let mut k = Kiosk::start().await;
+    let tue_10 = ny("2026-10-13T10:00:00");
+    book_for(&k, 5, "p-daniel-kim-tutor", "cs-101", tue_10).await;
+    k.t.clock.set(ny("2026-10-12T19:00:00"));
+    open_mine(&mut k, 5).await;
+    k.tap("Move").await;
+    k.tap("Daniel K.").await;
+    k.tap("Tue Oct 13").await;
+    k.tap("11:00 AM").await;
+    k.expect("This replaces your session on Tuesday, October 13 at 10:00 AM.");
+    k.expect("Move it");
+    k.snapshot("move-confirm");
+    k.tap("Move it").await;
+    k.expect("Your session is moved.");
+    k.expect("Tuesday, October 13 at 11:00 AM with Daniel K.");
+    let rows: Vec<(String, i64)> = {
+        let conn = rusqlite::Connection::open(&k.t.db).unwrap();
+        let mut st = conn
+            .prepare("SELECT status, start_utc FROM appointments WHERE profile_id = 'p-daniel-kim-tutor' AND start_utc >= ?1 ORDER BY start_utc")
+            .unwrap();
+        st.query_map([tue_10.timestamp()], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let eleven = (tue_10 + Duration::hours(1)).timestamp();
+    assert_eq!(rows, [("cancelled".to_string(), tue_10.timestamp()), ("booked".to_string(), eleven)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_made_while_the_network_is_down_is_a_request_until_confirmed() {
+    let mut k = Kiosk::start().await;
+    k.tap("Book a session").await;
+    let c = card(&k, 1);
+    k.swipe(&c).await;
+    let pin = k.t.creds.students[1].secret.clone();
+    k.type_pin(&pin).await;
+    k.tap("MATH 151  ·  Calculus I").await;
+    k.tap("James O.").await;
+    k.tap("2:00 PM").await;
+    // The network goes down between choosing and confirming.
+    k.t.stop().await;
+    k.tap("Book it").await;
+    k.expect("Request saved");
+    assert!(!k.sees("You're booked!"), "never shown as confirmed while offline");
+    k.snapshot("book-request-saved");
+    assert_eq!(k.t.count("SELECT COUNT(*) FROM appointments WHERE profile_id = 'p-james-obrien-tutor' AND status = 'booked' AND student_id IN (SELECT id FROM students WHERE email LIKE 'ben.%')"), 0);
+
+    // The network comes back: the request is delivered, once.
+    k.t.start_again().await;
+    k.core.service.sync_now(std::time::Duration::from_secs(10)).await.unwrap();
+    assert_eq!(k.t.count("SELECT COUNT(*) FROM appointments WHERE profile_id = 'p-james-obrien-tutor' AND status = 'booked' AND student_id IN (SELECT id FROM students WHERE email LIKE 'ben.%')"), 1);
+    assert!(k.core.service.cache().outbox().unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_wrong_pins_send_the_student_to_the_front_desk() {
+    let mut k = Kiosk::start().await;
+    k.tap("My appointments").await;
+    let c = card(&k, 1);
+    k.swipe(&c).await;
+    k.type_pin("0000").await;
+    k.expect("That PIN doesn't match. Please try again.");
+    k.snapshot("identify-wrong-pin");
+    k.type_pin("1111").await;
+    k.expect("Enter your PIN");
+    k.type_pin("2222").await;
+    assert!(k.app.is_home() && k.app.student().is_none(), "back to the start, nobody signed in");
+    k.expect("Too many wrong PINs. Please ask at the front desk for help with your PIN.");
+
+    // Typing the number on the keypad works as well as a swipe.
+    k.tap("My appointments").await;
+    for d in c.chars() {
+        k.press_key(&d.to_string()).await;
+    }
+    k.press_key("OK").await;
+    k.expect("Enter your PIN");
+
+    // Two more wrong PINs make five for this student: the server locks sign-in for a while, and
+    // even the right PIN is then answered kindly, not with "something went wrong".
+    k.type_pin("3333").await;
+    k.expect("That PIN doesn't match. Please try again.");
+    k.type_pin("4444").await;
+    k.tap("◀  Start over").await;
+    k.tap("My appointments").await;
+    k.swipe(&c).await;
+    let pin = k.t.creds.students[1].secret.clone();
+    k.type_pin(&pin).await;
+    k.expect("Too many tries. Please wait a few minutes, or ask at the front desk.");
+    assert!(k.app.student().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_in_says_late_or_offers_help_when_there_is_no_session() {
+    let mut k = Kiosk::start().await;
+    // Ana's session is at 9:00; 9:07 is late but still in.
+    k.t.clock.set(ny("2026-10-12T09:07:00"));
+    k.send(Message::Tick).await;
+    let c = card(&k, 0);
+    k.swipe(&c).await;
+    k.expect("You're checked in — you're a little late.");
+    k.snapshot("checkin-late");
+    k.tap("Done").await;
+
+    // Ben has nothing booked today: drop-in help or booking, one tap away.
+    let c = card(&k, 1);
+    k.swipe(&c).await;
+    k.expect("You don't have a session booked today. You can join drop-in help now, or book a session.");
+    k.snapshot("checkin-no-session");
+    k.tap("Join drop-in help").await;
+    k.expect("Which course is it for?");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_can_be_typed_on_the_on_screen_keyboard() {
+    let mut k = Kiosk::start().await;
+    k.tap("My appointments").await;
+    k.tap("Use my email instead").await;
+    k.expect("Type your college email");
+    let email = k.t.creds.students[1].login.clone();
+    assert!(email.contains('@'));
+    for c in email.chars() {
+        k.press_key(&c.to_string()).await;
+    }
+    k.expect(&email);
+    k.snapshot("identify-email");
+    k.tap("OK").await;
+    k.expect("Enter your PIN");
+    let pin = k.t.creds.students[1].secret.clone();
+    k.type_pin(&pin).await;
+    assert!(k.app.student().is_some(), "signed in by email");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_see_todays_sessions_and_the_drop_in_line() {
+    let mut k = Kiosk::start().await;
+    k.t.clock.set(ny("2026-10-12T08:50:00"));
+    // Ana checks in for her 9:00; Jordan joins the drop-in line from this kiosk.
+    let ana = card(&k, 0);
+    k.swipe(&ana).await;
+    k.tap("Done").await;
+    k.tap("Drop-in help").await;
+    let jordan = card(&k, 2);
+    k.swipe(&jordan).await;
+    k.tap("CS 101  ·  Introduction to Programming").await;
+    k.tap("Homework").await;
+    k.expect("Jordan L., you're number 1 in line.");
+    k.tap("Done").await;
+    k.core.service.sync_now(std::time::Duration::from_secs(10)).await.unwrap();
+    k.tick(6 * 60).await;
+
+    open_staff(&mut k).await;
+    k.expect("Today at the center");
+    k.expect("CHEM 101");
+    k.expect("Maya O.");
+    k.expect("checked in");
+    k.expect("1. CS 101 · waiting 6 min");
+    k.snapshot("staff-today");
+
+    // The line empties when Jordan leaves, after the next sync.
+    k.tap("Close").await;
+    k.tap("Drop-in help").await;
+    k.swipe(&jordan).await;
+    k.tap("Leave the line").await;
+    k.core.service.sync_now(std::time::Duration::from_secs(10)).await.unwrap();
+    open_staff(&mut k).await;
+    k.expect("Nobody is waiting.");
+}
+
+#[test]
+fn the_reset_shows_a_progress_bar() {
+    use tutorkiosk::kiosk::sync::SyncStatus;
+    use tutorkiosk::kiosk::ui::screens::staff;
+    let state = staff::State { kiosk_name: "Lobby 1".into(), resetting: true, ..Default::default() };
+    let status = SyncStatus {
+        online: true,
+        first_sync_received: Some(1200),
+        first_sync_progress: Some(0.4),
+        ..Default::default()
+    };
+    let now = ny("2026-10-12T08:50:00");
+    let mut ui = Simulator::with_size(settings(), SIZE, state.view(&status, now, chrono_tz::America::New_York));
+    assert!(ui.find("Rebuilding this kiosk's copy of the schedule… 1200 changes received").is_ok());
+    let snap = ui.snapshot(&theme::theme()).unwrap();
+    assert!(
+        snap.matches_image("tests/snapshots/staff-resetting").unwrap(),
+        "staff-resetting differs from its snapshot"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pin_typed_on_a_real_keyboard_works_like_the_pad() {
+    let mut k = Kiosk::start().await;
+    k.tap("My appointments").await;
+    let c = card(&k, 1);
+    k.swipe(&format!(";{c}=1234?")).await;
+    k.expect("Enter your PIN");
+    let pin = k.t.creds.students[1].secret.clone();
+    // Digits then Enter from a keyboard: a PIN here, not a card swipe that replaces the student.
+    k.swipe(&pin).await;
+    assert!(k.app.student().is_some(), "signed in with the typed PIN");
+    k.expect("Ben's sessions");
 }

@@ -5,6 +5,7 @@ pub mod availability;
 pub mod booking;
 pub mod cancel;
 pub mod checkin;
+pub mod dropin;
 pub mod model;
 pub mod policy;
 pub mod standing;

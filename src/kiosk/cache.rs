@@ -14,12 +14,15 @@ use crate::domain::{
     self, Appointment, AppointmentStatus, AvailabilityBlock, BlockKind, Policy, Profile, Role, Slot, Term,
 };
 use crate::protocol::{
-    AppointmentData, AvailabilityData, CenterData, Change, CourseData, Entity, MutationResult, Op, ProfileData,
-    TermData,
+    AppointmentData, AvailabilityData, CenterData, Change, CourseData, DropInData, Entity, MutationResult, Op,
+    ProfileData, TermData,
 };
 
-const MIGRATIONS: &[M<'static>] =
-    &[M::up(include_str!("migrations/001_cache.sql")), M::up(include_str!("migrations/002_lookup_indexes.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("migrations/001_cache.sql")),
+    M::up(include_str!("migrations/002_lookup_indexes.sql")),
+    M::up(include_str!("migrations/003_drop_in.sql")),
+];
 /// `PRAGMA application_id` of our cache files ("TKKC"), to tell a foreign SQLite file apart.
 const APPLICATION_ID: i32 = 0x544B_4B43;
 
@@ -98,6 +101,15 @@ pub struct Tutor {
     pub profile: Profile,
     pub location: Option<String>,
     pub photo_png: Option<Vec<u8>>,
+}
+
+/// Someone's entry in the drop-in line, and how many wait before them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceInLine {
+    pub id: String,
+    pub course_id: Option<String>,
+    pub joined_at: DateTime<Utc>,
+    pub ahead: u32,
 }
 
 pub struct Cache {
@@ -701,6 +713,46 @@ impl Cache {
         self.appointments_where("start_utc >= ?1 AND start_utc < ?2", params![ts(start), ts(end)])
     }
 
+    /// The drop-in line as last synced: (course, joined at) of everyone waiting, first in first.
+    pub fn drop_in_waiting(&self) -> CacheResult<Vec<(Option<String>, DateTime<Utc>)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT course_id, joined_at FROM drop_in WHERE status = 'waiting' ORDER BY joined_at, id",
+        )?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, from_ts(r.get(1)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A student's place in the drop-in line as last synced, matched by the card's keyed hash,
+    /// so it works offline too.
+    pub fn drop_in_place(&self, student_key: &str) -> CacheResult<Option<PlaceInLine>> {
+        let mine: Option<(String, Option<String>, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT id, course_id, joined_at FROM drop_in WHERE student_key = ?1 AND status = 'waiting'",
+            )?
+            .query_row([student_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let Some((id, course, joined)) = mine else { return Ok(None) };
+        let ahead: u32 = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM drop_in WHERE status = 'waiting' AND (joined_at < ?1 OR (joined_at = ?1 AND id < ?2))",
+            )?
+            .query_row(params![joined, id], |r| r.get(0))?;
+        Ok(Some(PlaceInLine { id, course_id: course, joined_at: from_ts(joined), ahead }))
+    }
+
+    /// Tutors (people, not profiles) on drop-in duty at `at`, from the cached availability.
+    pub fn drop_in_helpers(&self, at: DateTime<Utc>) -> CacheResult<u32> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(DISTINCT p.person_id) FROM availability a JOIN profiles p ON p.id = a.profile_id
+                 WHERE a.kind = 'drop_in' AND a.start_utc <= ?1 AND a.end_utc > ?1",
+            )?
+            .query_row([ts(at)], |r| r.get(0))?)
+    }
+
     /// How many rows each mirror table holds (for status and tests).
     pub fn counts(&self) -> CacheResult<Vec<(&'static str, i64)>> {
         let mut out = Vec::new();
@@ -714,7 +766,7 @@ impl Cache {
 fn clear_mirror_tables(tx: &Connection) -> CacheResult<()> {
     tx.execute_batch(
         "DELETE FROM center; DELETE FROM terms; DELETE FROM courses; DELETE FROM profiles;
-         DELETE FROM profile_courses; DELETE FROM availability; DELETE FROM appointments;",
+         DELETE FROM profile_courses; DELETE FROM availability; DELETE FROM appointments; DELETE FROM drop_in;",
     )?;
     Ok(())
 }
@@ -860,6 +912,17 @@ fn apply_change(tx: &Connection, c: &Change) -> CacheResult<()> {
             let d: AppointmentData = serde_json::from_value(data()?).map_err(data_err)?;
             put_appointment(tx, &d)?;
         }
+        (Entity::DropIn, Op::Put) => {
+            let d: DropInData = serde_json::from_value(data()?).map_err(data_err)?;
+            tx.prepare_cached(
+                "INSERT INTO drop_in (id, course_id, joined_at, status, student_key) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(id) DO UPDATE SET course_id = excluded.course_id, joined_at = excluded.joined_at,
+                   status = excluded.status, student_key = excluded.student_key",
+            )?
+            .execute(params![d.id, d.course_id, ts(d.joined_at), d.status, d.student_key])?;
+        }
+        // Something a newer server shares that this kiosk has no use for yet.
+        (Entity::Unknown, _) => {}
         (entity, Op::Del) => {
             let table = match entity {
                 Entity::Center => "center",
@@ -868,6 +931,8 @@ fn apply_change(tx: &Connection, c: &Change) -> CacheResult<()> {
                 Entity::Profile => "profiles",
                 Entity::Availability => "availability",
                 Entity::Appointment => "appointments",
+                Entity::DropIn => "drop_in",
+                Entity::Unknown => return Ok(()),
             };
             tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [&c.id])?;
             if entity == Entity::Profile {

@@ -229,9 +229,17 @@ fn check(c: &KioskConfig, text: &str) -> Vec<ConfigProblem> {
     out
 }
 
+/// Whether an http:// address names this machine: its host (not just its first characters) is
+/// `localhost` or a loopback IP, so `http://127.0.0.1.example.com` does not pass.
 fn is_loopback_url(url: &str) -> bool {
     let rest = url.trim_start_matches("http://");
-    rest.starts_with("127.") || rest.starts_with("localhost") || rest.starts_with("[::1]")
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.split(':').next().unwrap_or(""),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 fn problem_from_toml(text: &str, e: &toml::de::Error) -> ConfigProblem {
@@ -318,6 +326,16 @@ help_contacts = ["Front desk: ext. 4410"]
     }
 
     #[test]
+    fn plain_http_is_allowed_only_to_this_machine() {
+        for ok in ["http://127.0.0.1:8080", "http://localhost/", "http://[::1]:9000/api", "http://127.3.4.5"] {
+            assert!(is_loopback_url(ok), "{ok}");
+        }
+        for bad in ["http://127.0.0.1.example.com", "http://localhostx", "http://10.0.0.5", "http://user@evil.com"] {
+            assert!(!is_loopback_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn every_bad_line_names_its_key_and_line() {
         let cases: &[(&str, &str, &str, usize)] = &[
             // (replace this, with this, key named, line)
@@ -327,6 +345,9 @@ help_contacts = ["Front desk: ext. 4410"]
             ("name = \"Lobby 1\"", "name = \"  \"", "kiosk.name", 3),
             ("url = \"embedded\"", "url = \"ftp://x\"", "server.url", 7),
             ("url = \"embedded\"", "url = \"http://scheduling.example.edu\"", "server.url", 7),
+            ("url = \"embedded\"", "url = \"http://127.0.0.1.example.com/\"", "server.url", 7),
+            ("url = \"embedded\"", "url = \"http://localhost.example.com:8080\"", "server.url", 7),
+            ("url = \"embedded\"", "url = \"http://127.0.0.1@example.com\"", "server.url", 7),
             ("url = \"embedded\"", "url = embedded", "server.url", 7),
             (
                 "help_contacts = [\"Front desk: ext. 4410\"]",

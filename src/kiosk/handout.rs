@@ -14,7 +14,7 @@ use super::config::KioskConfig;
 use super::runtime::KioskCore;
 use super::ui::app::{App, Message, perform};
 use super::ui::theme;
-use crate::clock::ManualClock;
+use crate::clock::{Clock, ManualClock};
 use crate::domain::{Policy, cancel, time};
 
 #[cfg(test)]
@@ -210,7 +210,21 @@ fn grey(rgba: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-/// Capture the six screens of the booking and changing flow on fresh demo data.
+/// The name and policy of the center this kiosk belongs to, from its cache (read only), unless
+/// it runs the demo. `None` when it has not synced yet.
+fn own_center(config: &KioskConfig) -> Option<(String, Policy)> {
+    if config.server.url.trim() == "embedded" {
+        return None;
+    }
+    let path = super::runtime::KioskPaths::from_config(config).cache;
+    let conn = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+    let data: String = conn.query_row("SELECT data FROM center LIMIT 1", [], |r| r.get(0)).ok()?;
+    let center: crate::protocol::CenterData = serde_json::from_str(&data).ok()?;
+    Some((center.name, center.policy))
+}
+
+/// Capture the six screens of the booking and changing flow on fresh demo data (with the
+/// kiosk's own center name and policy when it has them).
 pub async fn capture(config: &KioskConfig, work: &Path) -> Result<(Vec<Shot>, Policy, String), String> {
     // A school Monday at 8 AM, a week from today, so the screens show ordinary days.
     let tz = chrono_tz::America::New_York;
@@ -222,6 +236,24 @@ pub async fn capture(config: &KioskConfig, work: &Path) -> Result<(Vec<Shot>, Po
     cfg.server.credential_file = None;
     cfg.paths.data_dir = Some(work.join("data"));
     cfg.paths.log_dir = Some(work.join("logs"));
+    // A kiosk of a real center shows that center's name and rules on the demo screens.
+    if let Some((name, policy)) = own_center(config) {
+        use crate::server::store::{HashCost, Store, admin::Setup};
+        let data = work.join("data");
+        std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+        let store = Store::open(&data.join("demo-center.db")).map_err(|e| e.to_string())?;
+        crate::server::seed::seed_demo(&store, clock.now()).map_err(|e| e.to_string())?;
+        store
+            .write(|tx| {
+                Setup { tx, store: &store, hash_cost: HashCost::DEMO }.center(
+                    crate::server::seed::DEMO_CENTER_ID,
+                    &name,
+                    crate::server::seed::DEMO_TZ,
+                    &policy,
+                )
+            })
+            .map_err(|e| e.to_string())?;
+    }
     let core = KioskCore::start(cfg.clone(), clock.clone()).await.map_err(|e| e.to_string())?;
     core.service.sync_now(std::time::Duration::from_secs(30)).await.map_err(|e| e.to_string())?;
     let policy = core.service.policy();

@@ -141,6 +141,24 @@ impl KioskService {
         self.cache().search_courses(q).unwrap_or_default()
     }
 
+    /// The student's place in the drop-in line, if they are waiting (from the cache, so a
+    /// student who comes back to leave the line sees it, online or not).
+    pub fn place_in_line(&self, card: &str) -> Option<QueueEntryData> {
+        let now = self.now();
+        let cache = self.cache();
+        let place = cache.drop_in_place(&self.student_key(card)).ok().flatten()?;
+        let helpers = cache.drop_in_helpers(now).unwrap_or(0);
+        Some(QueueEntryData {
+            id: place.id,
+            course_id: place.course_id,
+            joined_at: place.joined_at,
+            status: "waiting".into(),
+            position: place.ahead + 1,
+            estimated_wait_minutes: domain::dropin::estimated_wait_minutes(place.ahead, helpers),
+            display_name: String::new(),
+        })
+    }
+
     pub fn tutors_for(&self, course_id: &str) -> Vec<Tutor> {
         self.cache().tutors_for(course_id).unwrap_or_default()
     }

@@ -105,17 +105,21 @@ impl Client {
         let resp = req.send().await.map_err(|e| SyncError::Offline(short(&e)))?;
         let status = resp.status();
         let bytes = read_limited(resp, self.max_response).await?;
-        if status.as_u16() == 401 {
+        let answered = serde_json::from_slice::<ErrorResponse>(&bytes).ok().map(|e| e.error);
+        let code = answered.as_ref().map(|e| e.code.as_str()).unwrap_or_default();
+        // 401 is this kiosk's own credential, unless the answer is about the student's (a wrong
+        // PIN, an expired sign-in): those are answers for the person at the screen.
+        if status.as_u16() == 401 && !matches!(code, "wrong_credentials" | "session_expired") {
             return Err(SyncError::Unauthorized);
         }
-        if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
-            let code = serde_json::from_slice::<ErrorResponse>(&bytes).map(|e| e.error.code).unwrap_or_default();
+        // A student locked out after wrong PINs is an answer too; other 429s mean "slow down".
+        if status.is_server_error() || status.as_u16() == 408 || (status.as_u16() == 429 && code != "locked_out") {
             return Err(SyncError::Offline(format!("server answered {status} {code}")));
         }
         if !status.is_success() {
-            let (code, message) = match serde_json::from_slice::<ErrorResponse>(&bytes) {
-                Ok(e) => (e.error.code, e.error.message),
-                Err(_) => ("http_error".to_string(), format!("HTTP {status}")),
+            let (code, message) = match answered {
+                Some(e) => (e.code, e.message),
+                None => ("http_error".to_string(), format!("HTTP {status}")),
             };
             return Err(SyncError::Refused { status: status.as_u16(), code, message });
         }
@@ -176,6 +180,8 @@ pub struct SyncStatus {
     pub failed: usize,
     /// Changes received so far during a first sync or a reset.
     pub first_sync_received: Option<usize>,
+    /// How far that has come, 0 to 1, when the server says where its feed ends.
+    pub first_sync_progress: Option<f32>,
     /// The last problem, in words, for staff.
     pub last_error: Option<String>,
     pub enrolled: bool,
@@ -266,6 +272,7 @@ impl SyncEngine {
         self.status.send_modify(|s| {
             s.syncing = false;
             s.first_sync_received = None;
+            s.first_sync_progress = None;
             match result {
                 Ok(_) => {
                     s.online = true;
@@ -381,7 +388,13 @@ impl SyncEngine {
                 Some(all) => {
                     all.extend(page.changes);
                     let received = all.len();
-                    self.status.send_modify(|s| s.first_sync_received = Some(received));
+                    // Sequence numbers have gaps (a changed row moves to the head), so this is
+                    // a fair fraction of the feed read so far, not of the rows.
+                    let progress = page.head.filter(|h| *h > 0).map(|h| (page.cursor as f32 / h as f32).min(1.0));
+                    self.status.send_modify(|s| {
+                        s.first_sync_received = Some(received);
+                        s.first_sync_progress = progress;
+                    });
                     if !page.more {
                         let all = gathered.take().unwrap_or_default();
                         self.lock().apply_reset(&all, page.cursor, page.last_mutation_id, now)?;

@@ -106,6 +106,10 @@ pub struct PullResponse {
     pub changes: Vec<Change>,
     pub more: bool,
     pub reset: bool,
+    /// The newest change sequence on the server when this page was read (an extension of v1;
+    /// older servers leave it out), so a kiosk can show how far a first sync or reset has come.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -117,6 +121,11 @@ pub enum Entity {
     Profile,
     Availability,
     Appointment,
+    /// A place in the drop-in line (an extension of v1), for staff's view of the day.
+    DropIn,
+    /// An entity this build does not know (from a newer server): skipped, never an error.
+    #[serde(other)]
+    Unknown,
 }
 
 impl Entity {
@@ -128,6 +137,8 @@ impl Entity {
             Entity::Profile => "profile",
             Entity::Availability => "availability",
             Entity::Appointment => "appointment",
+            Entity::DropIn => "drop_in",
+            Entity::Unknown => "unknown",
         }
     }
 
@@ -139,6 +150,7 @@ impl Entity {
             "profile" => Entity::Profile,
             "availability" => Entity::Availability,
             "appointment" => Entity::Appointment,
+            "drop_in" => Entity::DropIn,
             _ => return None,
         })
     }
@@ -216,6 +228,17 @@ pub struct AppointmentData {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
     pub status: AppointmentStatus,
+    pub student_key: String,
+}
+
+/// A place in the drop-in line, as kiosks mirror it: no name, the keyed hash of the card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DropInData {
+    pub id: String,
+    pub course_id: Option<String>,
+    pub joined_at: DateTime<Utc>,
+    /// "waiting", "left", "helped" or "expired".
+    pub status: String,
     pub student_key: String,
 }
 

@@ -1,4 +1,5 @@
-//! Background jobs, every minute: the no-show sweep, automatic sign-out, drop-in expiry.
+//! Background jobs, every minute: the no-show sweep, automatic sign-out, drop-in expiry, and
+//! pruning of old tombstones from the change feed.
 //! Each is idempotent, so a missed or doubled run changes nothing.
 
 use std::sync::Arc;
@@ -7,6 +8,9 @@ use std::time::Duration;
 use crate::clock::Clock;
 
 use super::store::Store;
+
+/// Deletes stay on the change feed at least this long; a kiosk offline longer starts afresh.
+pub const TOMBSTONE_DAYS: i64 = 30;
 
 pub async fn run(store: Arc<Store>, clock: Arc<dyn Clock>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -33,8 +37,9 @@ pub fn run_once(
     let swept = store.sweep_no_shows(now)?;
     let signed_out = store.auto_sign_out(now)?;
     let expired = store.expire_drop_ins(now)?;
-    if swept + signed_out + expired > 0 {
-        tracing::info!(swept, signed_out, expired, "background jobs");
+    let pruned = store.prune_old_tombstones(now, chrono::Duration::days(TOMBSTONE_DAYS))?;
+    if swept + signed_out + expired + pruned > 0 {
+        tracing::info!(swept, signed_out, expired, pruned, "background jobs");
     }
     Ok((swept, signed_out, expired))
 }

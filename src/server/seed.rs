@@ -11,6 +11,8 @@ use super::store::{HashCost, Store, StoreResult};
 use crate::domain::{AvailabilityBlock, BlockKind, Policy, Profile, Role, Term, WeeklyHours, expand_weekly, time};
 
 pub const DEMO_TZ: &str = "America/New_York";
+/// The demo center's id.
+pub const DEMO_CENTER_ID: &str = "riverside";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DemoStudent {
@@ -231,7 +233,7 @@ pub fn seed_demo(store: &Store, now: DateTime<Utc>) -> StoreResult<DemoCredentia
     let center_name = "Riverside College Learning Center";
     store.write(|tx| {
         let setup = Setup { tx, store, hash_cost: HashCost::DEMO };
-        setup.center("riverside", center_name, DEMO_TZ, &Policy::default())?;
+        setup.center(DEMO_CENTER_ID, center_name, DEMO_TZ, &Policy::default())?;
         let term = demo_term(today);
         setup.term(&term)?;
         for (id, code, title) in COURSES {

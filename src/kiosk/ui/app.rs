@@ -326,7 +326,7 @@ impl App {
                 }
                 checkin::Message::DropIn => {
                     self.intent = Intent::DropIn;
-                    self.screen = Screen::DropIn(dropin::State::new(self.service.courses()));
+                    self.screen = Screen::DropIn(self.drop_in_screen());
                     vec![]
                 }
                 checkin::Message::Book => self.start(Intent::Book),
@@ -381,7 +381,7 @@ impl App {
                 suspended::Message::DropIn => match self.card.clone() {
                     Some(_) => {
                         self.intent = Intent::DropIn;
-                        self.screen = Screen::DropIn(dropin::State::new(self.service.courses()));
+                        self.screen = Screen::DropIn(self.drop_in_screen());
                         vec![]
                     }
                     None => self.start(Intent::DropIn),
@@ -468,10 +468,20 @@ impl App {
         self.card = Some(card.clone());
         match self.intent {
             Intent::DropIn => {
-                self.screen = Screen::DropIn(dropin::State::new(self.service.courses()));
+                self.screen = Screen::DropIn(self.drop_in_screen());
                 vec![]
             }
             _ => vec![Command::CheckIn(card)],
+        }
+    }
+
+    /// Drop-in help for the student at the screen: their place if they are already waiting,
+    /// otherwise the course and reason to join.
+    fn drop_in_screen(&self) -> dropin::State {
+        let courses = self.service.courses();
+        match self.card.as_deref().and_then(|c| self.service.place_in_line(c)) {
+            Some(entry) => dropin::State::in_line(courses, entry),
+            None => dropin::State::new(courses),
         }
     }
 
@@ -661,6 +671,30 @@ impl App {
         let today = cache.appointments_on(time::local_date(tz, self.now), tz).unwrap_or_default();
         use crate::domain::AppointmentStatus as S;
         let count = |f: &dyn Fn(S) -> bool| today.iter().filter(|a| f(a.status)).count();
+        let code = |id: &str| cache.course(id).ok().flatten().map(|c| c.code).unwrap_or_else(|| "—".into());
+        let sessions = today
+            .iter()
+            .map(|a| staff::TodayRow {
+                time: time::clock_text(tz, a.start),
+                course: code(&a.course_id),
+                tutor: cache
+                    .tutor(&a.profile_id)
+                    .ok()
+                    .flatten()
+                    .map(|t| t.profile.display_name)
+                    .unwrap_or_else(|| "a tutor".into()),
+                status: staff::status_words(a.status),
+            })
+            .collect();
+        let line = cache
+            .drop_in_waiting()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(course, joined)| staff::LineRow {
+                course: course.as_deref().map(code).unwrap_or_else(|| "any course".into()),
+                waiting_minutes: (self.now - joined).num_minutes().max(0),
+            })
+            .collect();
         let state = staff::State {
             outbox: cache.outbox().unwrap_or_default(),
             rejected: cache.rejected().unwrap_or_default(),
@@ -669,7 +703,10 @@ impl App {
                 checked_in: count(&|s| s == S::CheckedIn),
                 no_shows: count(&|s| s == S::NoShow),
                 cancelled: count(&|s| s == S::Cancelled || s == S::LateCancelled),
+                sessions,
+                line,
             },
+            today_page: 0,
             kiosk_name: self.kiosk_name.clone(),
             out_of_service: self.out_of_service.clone(),
             confirming: None,
@@ -715,6 +752,10 @@ impl App {
                 );
                 vec![Command::ForgetEnrollment]
             }
+            M::TodayPage(step) => {
+                s.today_page = s.today_page.saturating_add_signed(step as isize);
+                vec![]
+            }
             M::Retry(id) => {
                 let _ = self.service.cache().retry(id);
                 tracing::info!(mutation = id, "staff put a failed outbox entry back in the queue");
@@ -741,11 +782,13 @@ impl App {
 
     /// A card reader types fast and ends with Enter; anything else is ignored.
     fn key(&mut self, text: Option<String>, enter: bool) -> Vec<Command> {
-        let gap = self.wedge_at.map(|t| (self.now - t).num_milliseconds()).unwrap_or(0);
+        // The service clock, not the once-a-second `now`: the gap between two keys matters here.
+        let at = self.service.now();
+        let gap = self.wedge_at.map(|t| (at - t).num_milliseconds()).unwrap_or(0);
         if gap > WEDGE_GAP_MS {
             self.wedge.clear();
         }
-        self.wedge_at = Some(self.now);
+        self.wedge_at = Some(at);
         if let Some(t) = text {
             if self.wedge.len() < 128 {
                 self.wedge.push_str(&t);
@@ -756,6 +799,9 @@ impl App {
             return vec![];
         }
         let raw = std::mem::take(&mut self.wedge);
+        if let Some(typed) = self.typed_on_a_keyboard(&raw) {
+            return typed;
+        }
         let Some(card) = self.service.read_card(&raw) else {
             if !raw.is_empty() {
                 tracing::info!("a swipe could not be read as a student card");
@@ -763,6 +809,47 @@ impl App {
             return vec![];
         };
         self.swiped(card)
+    }
+
+    /// A PIN or a student number typed on a real keyboard (staff, or a kiosk with one) and ended
+    /// with Enter goes where the on-screen pad would have put it. A card reader's swipe has
+    /// sentinels or is longer than a PIN, so it is still a swipe.
+    fn typed_on_a_keyboard(&mut self, raw: &str) -> Option<Vec<Command>> {
+        let raw = raw.trim();
+        let swipe_like = raw.contains([';', '=', '?', '%']);
+        if raw.is_empty() || swipe_like {
+            return None;
+        }
+        let digits = raw.chars().all(|c| c.is_ascii_digit());
+        let messages: Vec<Message> = match &self.screen {
+            Screen::StaffPin(_) if digits && raw.len() <= 12 => raw
+                .chars()
+                .map(|c| Message::StaffPin(staff::PinMessage::Digit(c)))
+                .chain([Message::StaffPin(staff::PinMessage::Ok)])
+                .collect(),
+            Screen::Identify(s) if s.wants_pin() && digits && raw.len() <= 8 => raw
+                .chars()
+                .map(|c| Message::Identify(identify::Message::Digit(c)))
+                .chain([Message::Identify(identify::Message::Ok)])
+                .collect(),
+            Screen::Identify(s) if !s.wants_pin() && self.service.read_card(raw).is_none() => raw
+                .chars()
+                .map(|c| {
+                    Message::Identify(if c.is_ascii_digit() {
+                        identify::Message::Digit(c)
+                    } else {
+                        identify::Message::Char(c)
+                    })
+                })
+                .chain([Message::Identify(identify::Message::Ok)])
+                .collect(),
+            _ => return None,
+        };
+        let mut commands = Vec::new();
+        for m in messages {
+            commands.extend(self.update(m));
+        }
+        Some(commands)
     }
 
     /// A card swipe: identifies on the Identify screen, otherwise it is a check-in.

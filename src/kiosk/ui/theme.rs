@@ -174,3 +174,12 @@ pub fn scrim(_: &Theme) -> container::Style {
         ..container::Style::default()
     }
 }
+
+/// A progress bar (the staff reset): accent on a pale track.
+pub fn progress(_: &Theme) -> iced::widget::progress_bar::Style {
+    iced::widget::progress_bar::Style {
+        background: Background::Color(ACCENT_SOFT),
+        bar: Background::Color(ACCENT),
+        border: rounded(ACCENT, 1.0),
+    }
+}

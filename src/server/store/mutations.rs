@@ -8,13 +8,13 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::sync::{Device, MutationError};
-use super::{Store, StoreError, StoreResult, from_ts, new_id, record_put, require_center, terms_of, ts};
+use super::{Store, StoreError, StoreResult, from_ts, new_id, record_del, record_put, require_center, terms_of, ts};
 use crate::domain::{
     self, Appointment, AppointmentStatus, AvailabilityBlock, BlockKind, BookingContext, BookingRequest, CancelDecision,
     CheckInDecision, Policy, Profile, Role, Standing, StudentRecord, time,
 };
 use crate::protocol::{
-    AppointmentAnswer, AppointmentData, BookArgs, CancelArgs, CardAtArgs, CheckInAnswer, DropInJoinArgs,
+    AppointmentAnswer, AppointmentData, BookArgs, CancelArgs, CardAtArgs, CheckInAnswer, DropInData, DropInJoinArgs,
     DropInLeaveArgs, Entity, QueueAnswer, QueueEntryData, RescheduleArgs, StudentInfo, VisitAnswer, VisitData, names,
 };
 
@@ -538,15 +538,36 @@ fn sign_out(c: &Connection, store: &Store, a: &CardAtArgs, now: DateTime<Utc>) -
     let at = at.max(from_ts(check_in_at));
     c.execute("UPDATE visits SET sign_out_at = ?1, sign_out_reason = 'student' WHERE id = ?2", params![ts(at), id])?;
     // Leaving the building also leaves the drop-in line.
-    c.execute(
-        "UPDATE drop_in_queue SET status = 'left', ended_at = ?1 WHERE student_id = ?2 AND status = 'waiting'",
-        params![ts(at), student.id],
-    )?;
+    let waiting: Option<String> = c
+        .query_row("SELECT id FROM drop_in_queue WHERE student_id = ?1 AND status = 'waiting'", [&student.id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(entry) = waiting {
+        c.execute("UPDATE drop_in_queue SET status = 'left', ended_at = ?1 WHERE id = ?2", params![ts(at), entry])?;
+        record_drop_in(c, &entry)?;
+    }
     Ok(VisitAnswer { visit: visit_data(c, &id, &student)? })
 }
 
-/// Minutes one drop-in student takes on average, for the rough wait estimate.
-const DROP_IN_MINUTES_PER_STUDENT: u32 = 12;
+/// Put a drop-in entry on the change feed, as kiosks mirror it (no name; the card's keyed hash).
+pub(crate) fn record_drop_in(c: &Connection, id: &str) -> StoreResult<()> {
+    let data = c
+        .prepare_cached(
+            "SELECT q.course_id, q.joined_at, q.status, s.student_key FROM drop_in_queue q
+             JOIN students s ON s.id = q.student_id WHERE q.id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(DropInData {
+                id: id.to_string(),
+                course_id: r.get(0)?,
+                joined_at: from_ts(r.get(1)?),
+                status: r.get(2)?,
+                student_key: r.get(3)?,
+            })
+        })?;
+    record_put(c, Entity::DropIn, id, &data)
+}
 
 fn queue_entry(c: &Connection, id: &str, student: &Student, now: DateTime<Utc>) -> StoreResult<QueueEntryData> {
     let (course_id, joined_at, status): (Option<String>, i64, String) =
@@ -569,7 +590,7 @@ fn queue_entry(c: &Connection, id: &str, student: &Student, now: DateTime<Utc>) 
         joined_at: from_ts(joined_at),
         status,
         position: ahead + 1,
-        estimated_wait_minutes: ahead * DROP_IN_MINUTES_PER_STUDENT / helpers.max(1),
+        estimated_wait_minutes: domain::dropin::estimated_wait_minutes(ahead, helpers),
         display_name: student.display_name.clone(),
     })
 }
@@ -602,6 +623,7 @@ fn drop_in_join(
                 "INSERT INTO drop_in_queue (id, student_id, course_id, reason, joined_at, status) VALUES (?1, ?2, ?3, ?4, ?5, 'waiting')",
                 params![id, student.id, a.course_id, reason, ts(at)],
             )?;
+            record_drop_in(c, &id)?;
             id
         }
     };
@@ -624,6 +646,7 @@ fn drop_in_leave(
         return Err(reject("not_in_line", "You are not in the drop-in line right now."));
     };
     c.execute("UPDATE drop_in_queue SET status = 'left', ended_at = ?1 WHERE id = ?2", params![ts(now), id])?;
+    record_drop_in(c, &id)?;
     Ok(QueueAnswer { queue_entry: queue_entry(c, &id, &student, now)? })
 }
 
@@ -683,10 +706,30 @@ impl Store {
         self.write(|tx| {
             let (center, _) = require_center(tx)?;
             let max = i64::from(center.policy.drop_in_expire_minutes) * 60;
-            Ok(tx.execute(
-                "UPDATE drop_in_queue SET status = 'expired', ended_at = ?2 WHERE status = 'waiting' AND joined_at + ?1 <= ?2",
-                params![max, ts(now)],
-            )?)
+            let ids: Vec<String> = tx
+                .prepare_cached("SELECT id FROM drop_in_queue WHERE status = 'waiting' AND joined_at + ?1 <= ?2")?
+                .query_map(params![max, ts(now)], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for id in &ids {
+                tx.execute(
+                    "UPDATE drop_in_queue SET status = 'expired', ended_at = ?1 WHERE id = ?2",
+                    params![ts(now), id],
+                )?;
+                record_drop_in(tx, id)?;
+            }
+            // Entries that ended over a day ago leave the kiosks' copy (the table keeps them).
+            let old: Vec<String> = tx
+                .prepare_cached(
+                    "SELECT q.id FROM drop_in_queue q
+                     JOIN changes ch ON ch.entity = 'drop_in' AND ch.entity_id = q.id AND ch.op = 'put'
+                     WHERE q.status <> 'waiting' AND q.ended_at < ?1",
+                )?
+                .query_map([ts(now) - 86_400], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            for id in &old {
+                record_del(tx, Entity::DropIn, id)?;
+            }
+            Ok(ids.len())
         })
     }
 }

@@ -187,6 +187,7 @@ impl Store {
                 changes: vec![],
                 more: true,
                 reset: true,
+                head: Some(head),
             });
         }
 
@@ -222,7 +223,53 @@ impl Store {
                 Ok(())
             })?;
         }
-        Ok(PullResponse { cursor: last_seq, last_mutation_id: watermark, changes, more, reset: false })
+        Ok(PullResponse {
+            cursor: last_seq,
+            last_mutation_id: watermark,
+            changes,
+            more,
+            reset: false,
+            head: Some(head),
+        })
+    }
+
+    /// Drop tombstones once they are at least `keep` old, so the change feed does not grow without
+    /// end. Every `keep` the feed's head is marked; at the next mark, tombstones up to the previous
+    /// one go. A kiosk offline for longer than that is answered with `reset` and takes everything
+    /// again (its outbox is kept). Returns how many were dropped.
+    pub fn prune_old_tombstones(&self, now: DateTime<Utc>, keep: Duration) -> StoreResult<usize> {
+        let (mark, head) = self.read(|c| {
+            let mark: Option<String> =
+                c.query_row("SELECT value FROM meta WHERE key = 'tombstone_mark'", [], |r| r.get(0)).optional()?;
+            let head: i64 = c.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| r.get(0))?;
+            Ok((mark, head))
+        })?;
+        let mark = mark.and_then(|m| {
+            let (seq, at) = m.split_once(':')?;
+            Some((seq.parse::<u64>().ok()?, at.parse::<i64>().ok()?))
+        });
+        let set_mark = |store: &Store| {
+            store.write(|tx| {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('tombstone_mark', ?1)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    [format!("{head}:{}", ts(now))],
+                )?;
+                Ok(())
+            })
+        };
+        match mark {
+            None => {
+                set_mark(self)?;
+                Ok(0)
+            }
+            Some((seq, at)) if ts(now) - at >= keep.num_seconds() => {
+                let n = self.prune_tombstones(seq)?;
+                set_mark(self)?;
+                Ok(n)
+            }
+            Some(_) => Ok(0),
+        }
     }
 
     /// Drop tombstones at or below `seq`; cursors older than that are answered with `reset`.

@@ -445,7 +445,14 @@ impl State {
                 let place = self.tutors.iter().find(|t| t.profile_id == a.profile_id).and_then(|t| t.location.clone());
                 let mut col = column![
                     text(if self.moving.is_some() { "Your session is moved." } else { "You're booked!" }).size(theme::HUGE).font(theme::BOLD),
-                    text(format!("{} at {} with {name}.", time::day_text(self.tz, a.start), time::clock_text(self.tz, a.start))).size(theme::HEADING - 8.0),
+                    text(format!(
+                        "{} at {} with {name}{}",
+                        time::day_text(self.tz, a.start),
+                        time::clock_text(self.tz, a.start),
+                        // "Daniel K." already ends the sentence.
+                        if name.ends_with('.') { "" } else { "." }
+                    ))
+                    .size(theme::HEADING - 8.0),
                 ]
                 .spacing(theme::GAP);
                 if let Some(p) = place {

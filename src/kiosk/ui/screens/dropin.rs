@@ -41,6 +41,11 @@ impl State {
         State { courses, course: None, page: 0, result: None, left: None, busy: false }
     }
 
+    /// For a student who is already waiting: their place, and the way out of the line.
+    pub fn in_line(courses: Vec<Course>, entry: QueueEntryData) -> State {
+        State { result: Some(Outcome::Done(entry)), ..State::new(courses) }
+    }
+
     pub fn update(&mut self, msg: Message) -> Option<Event> {
         if self.busy {
             return None;
@@ -87,7 +92,11 @@ impl State {
                     0 => "You're next — someone will be with you shortly.".to_string(),
                     m => format!("The wait is about {m} minutes."),
                 };
-                col.push(text(format!("{}, you're number {} in line.", q.display_name, q.position)).size(theme::TITLE).font(theme::BOLD))
+                let place = match q.display_name.as_str() {
+                    "" => format!("You're number {} in line.", q.position),
+                    name => format!("{name}, you're number {} in line.", q.position),
+                };
+                col.push(text(place).size(theme::TITLE).font(theme::BOLD))
                     .push(text(wait).size(theme::HEADING - 8.0))
                     .push(text("Have a seat nearby; a tutor will call your first name.").size(theme::TEXT + 4.0))
                     .push(row![

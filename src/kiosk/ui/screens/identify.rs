@@ -65,6 +65,11 @@ impl State {
         }
     }
 
+    /// Whether the screen is asking for the PIN (the student is already known).
+    pub fn wants_pin(&self) -> bool {
+        self.step == Step::Pin
+    }
+
     /// A card was swiped while this screen was open.
     pub fn swiped(&mut self, card: String) -> Option<Event> {
         self.error = None;
@@ -139,11 +144,15 @@ impl State {
                 ("Enter your PIN", "Your PIN or password keeps your bookings yours.", "•".repeat(self.pin.len()))
             }
         };
+        // An email is long: the box takes the column's width and the letters get smaller.
+        let long = self.email && self.step == Step::Login;
         let field = container(
-            text(if shown.is_empty() { " ".to_string() } else { shown }).size(theme::HEADING).font(theme::BOLD),
+            text(if shown.is_empty() { " ".to_string() } else { shown })
+                .size(if long { theme::TEXT + 8.0 } else { theme::HEADING })
+                .font(theme::BOLD),
         )
         .padding(16)
-        .width(Length::Fixed(520.0))
+        .width(if long { Length::Fill } else { Length::Fixed(520.0) })
         .style(theme::card);
         let mut left = Column::new().spacing(theme::GAP).width(Length::FillPortion(1));
         left = left

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use iced::widget::{Column, column, container, row, text};
+use iced::widget::{Column, column, container, progress_bar, row, text};
 use iced::{Alignment, Element, Length};
 
 use crate::domain::time;
@@ -88,15 +88,50 @@ pub enum Message {
     Exit,
     ConfirmExit,
     Close,
+    /// Previous (-1) or next (+1) page of today's sessions.
+    TodayPage(i32),
 }
 
-/// Today's numbers from the cache.
+/// Today at the center, from the cache: the counts, every session, and the drop-in line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Today {
     pub booked: usize,
     pub checked_in: usize,
     pub no_shows: usize,
     pub cancelled: usize,
+    pub sessions: Vec<TodayRow>,
+    pub line: Vec<LineRow>,
+}
+
+/// One of today's sessions (no student names: kiosks never hold them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodayRow {
+    pub time: String,
+    pub course: String,
+    pub tutor: String,
+    pub status: &'static str,
+}
+
+/// Someone waiting in the drop-in line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineRow {
+    pub course: String,
+    pub waiting_minutes: i64,
+}
+
+/// Today's sessions shown at once on the staff panel.
+const SESSIONS_PER_PAGE: usize = 6;
+
+pub fn status_words(s: crate::domain::AppointmentStatus) -> &'static str {
+    use crate::domain::AppointmentStatus as S;
+    match s {
+        S::Booked => "booked",
+        S::CheckedIn => "checked in",
+        S::NoShow => "missed",
+        S::Cancelled => "cancelled",
+        S::LateCancelled => "late cancel",
+        S::Excused => "excused",
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -104,6 +139,7 @@ pub struct State {
     pub outbox: Vec<OutboxEntry>,
     pub rejected: Vec<(u64, String, String, String)>,
     pub today: Today,
+    pub today_page: usize,
     pub kiosk_name: String,
     pub out_of_service: Option<String>,
     /// Asking twice: which dangerous action waits for its second tap.
@@ -129,21 +165,21 @@ impl State {
             state = state.push(text(e.clone()).size(theme::SMALL));
         }
         if self.resetting || status.first_sync_received.is_some() {
-            state = state.push(widgets::info(format!(
-                "Rebuilding this kiosk's copy of the schedule… {} changes received",
-                status.first_sync_received.unwrap_or(0)
-            )));
+            state = state.push(
+                column![
+                    text(format!(
+                        "Rebuilding this kiosk's copy of the schedule… {} changes received",
+                        status.first_sync_received.unwrap_or(0)
+                    ))
+                    .size(theme::TEXT),
+                    progress_bar(0.0..=1.0, status.first_sync_progress.unwrap_or(0.0))
+                        .girth(theme::GAP)
+                        .style(theme::progress),
+                ]
+                .spacing(8),
+            );
         }
-        let t = &self.today;
-        let today = column![
-            text("Today at the center").size(theme::TEXT + 4.0).font(theme::BOLD),
-            text(format!(
-                "{} booked · {} checked in · {} missed · {} cancelled",
-                t.booked, t.checked_in, t.no_shows, t.cancelled
-            ))
-            .size(theme::TEXT),
-        ]
-        .spacing(8);
+        let today = self.today_view();
 
         let ask = |m: Message, first: &'static str, second: &'static str| -> Element<'_, Message> {
             if self.confirming.as_ref() == Some(&m) {
@@ -180,6 +216,18 @@ impl State {
                     oos = oos.push(widgets::choice(*m, Message::OutOfService(Some(i)), false));
                 }
             }
+        }
+
+        let mut line = Column::new().spacing(6).push(text("Drop-in line").size(theme::TEXT + 4.0).font(theme::BOLD));
+        if self.today.line.is_empty() {
+            line = line.push(text("Nobody is waiting.").size(theme::TEXT));
+        }
+        for (i, l) in self.today.line.iter().enumerate().take(5) {
+            line = line
+                .push(text(format!("{}. {} · waiting {} min", i + 1, l.course, l.waiting_minutes)).size(theme::SMALL));
+        }
+        if self.today.line.len() > 5 {
+            line = line.push(text(format!("…and {} more", self.today.line.len() - 5)).size(theme::SMALL));
         }
 
         let mut queue = Column::new().spacing(8).push(text("Queued actions").size(theme::TEXT + 4.0).font(theme::BOLD));
@@ -235,7 +283,8 @@ impl State {
                 .width(Length::FillPortion(1)),
                 column![
                     container(oos).padding(20).width(Length::Fill).style(theme::card),
-                    container(queue).padding(20).width(Length::Fill).style(theme::card)
+                    container(queue).padding(20).width(Length::Fill).style(theme::card),
+                    container(line).padding(20).width(Length::Fill).style(theme::card)
                 ]
                 .spacing(theme::GAP)
                 .width(Length::FillPortion(1)),
@@ -243,6 +292,39 @@ impl State {
             .spacing(theme::GAP),
         )
         .into()
+    }
+}
+
+impl State {
+    /// The counts, then today's sessions a page at a time.
+    fn today_view(&self) -> Element<'_, Message> {
+        let t = &self.today;
+        let mut col = column![
+            text("Today at the center").size(theme::TEXT + 4.0).font(theme::BOLD),
+            text(format!(
+                "{} booked · {} checked in · {} missed · {} cancelled",
+                t.booked, t.checked_in, t.no_shows, t.cancelled
+            ))
+            .size(theme::TEXT),
+        ]
+        .spacing(8);
+        if t.sessions.is_empty() {
+            return col.push(text("No sessions today.").size(theme::SMALL)).into();
+        }
+        let pages = widgets::pages(t.sessions.len(), SESSIONS_PER_PAGE);
+        let page = self.today_page.min(pages - 1);
+        for r in t.sessions.iter().skip(page * SESSIONS_PER_PAGE).take(SESSIONS_PER_PAGE) {
+            col = col.push(
+                row![
+                    text(r.time.clone()).size(theme::SMALL).width(Length::Fixed(110.0)),
+                    text(r.course.clone()).size(theme::SMALL).width(Length::Fixed(130.0)),
+                    text(r.tutor.clone()).size(theme::SMALL).width(Length::Fill),
+                    text(r.status).size(theme::SMALL).font(theme::BOLD),
+                ]
+                .spacing(10),
+            );
+        }
+        col.push(widgets::pager(page, pages, Message::TodayPage(-1), Message::TodayPage(1))).into()
     }
 }
 
