@@ -275,54 +275,67 @@ async fn garbage_truncated_or_oversized_answers_leave_the_cache_untouched() {
     }
 }
 
-/// A TCP relay in front of the server that can go silent: connections are accepted and held,
-/// never answered, as a hung server or a half-dead network link would.
+/// A TCP relay in front of the server that can go silent: bytes stop getting through on every
+/// connection, old and new, which stay open and unanswered, as with a hung server or a
+/// half-dead network link.
 struct Relay {
     addr: std::net::SocketAddr,
     silent: Arc<std::sync::atomic::AtomicBool>,
-    live: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+/// Copy one direction until either side closes, swallowing everything while `silent`.
+async fn pipe(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    silent: Arc<std::sync::atomic::AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if silent.load(std::sync::atomic::Ordering::SeqCst) {
+            continue;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
 }
 
 impl Relay {
     async fn start(upstream: String) -> Relay {
-        use std::sync::atomic::Ordering;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let silent = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let live: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
-        let (s, l) = (silent.clone(), live.clone());
+        let s = silent.clone();
         tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                if s.load(Ordering::SeqCst) {
-                    held.push(inbound); // accepted, and never a byte back
-                    continue;
-                }
+            while let Ok((inbound, _)) = listener.accept().await {
                 let upstream = upstream.trim_start_matches("http://").to_string();
-                l.lock().unwrap().push(tokio::spawn(async move {
-                    if let Ok(mut out) = tokio::net::TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
-                    }
-                }));
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let Ok(out) = tokio::net::TcpStream::connect(upstream).await else { return };
+                    let (in_r, in_w) = inbound.into_split();
+                    let (out_r, out_w) = out.into_split();
+                    tokio::join!(pipe(in_r, out_w, s.clone()), pipe(out_r, in_w, s));
+                });
             }
         });
-        Relay { addr, silent, live }
+        Relay { addr, silent }
     }
 
     fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    fn speak_again(&self) {
-        self.silent.store(false, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    /// Go silent: drop the connections in use (as a dead link would) and hold new ones.
     fn go_silent(&self) {
         self.silent.store(true, std::sync::atomic::Ordering::SeqCst);
-        for h in self.live.lock().unwrap().drain(..) {
-            h.abort();
-        }
+    }
+
+    fn speak_again(&self) {
+        self.silent.store(false, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
