@@ -104,6 +104,19 @@ fn kiosk_config(dir: &std::path::Path, url: &str, code: &str) -> config::KioskCo
     .unwrap()
 }
 
+async fn post_json(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: Option<&str>,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let mut req = http.post(url).json(&body);
+    if let Some(b) = bearer {
+        req = req.bearer_auth(b);
+    }
+    req.send().await.unwrap().json().await.unwrap()
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(run());
@@ -276,29 +289,18 @@ async fn run() {
         let mut lanes = Vec::new();
         for k in 0..kiosks {
             let code = store.create_enroll_code(&format!("Load {k}"), clock.now()).unwrap().code;
-            let r: serde_json::Value = http
-                .post(format!("{url}/api/v1/enroll"))
-                .json(&serde_json::json!({"code": code}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let r = post_json(&http, &format!("{url}/api/v1/enroll"), None, serde_json::json!({"code": code})).await;
             let secret = r["secret"].as_str().unwrap().to_string();
             let mut jobs = Vec::new();
             for j in 0..per {
                 let i = k * per + j;
-                let s: serde_json::Value = http
-                    .post(format!("{url}/api/v1/session"))
-                    .bearer_auth(&secret)
-                    .json(&serde_json::json!({"login": report.pin_cards[i], "secret": "1234"}))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
+                let s = post_json(
+                    &http,
+                    &format!("{url}/api/v1/session"),
+                    Some(&secret),
+                    serde_json::json!({"login": report.pin_cards[i], "secret": "1234"}),
+                )
+                .await;
                 let (profile, start) = &free[i];
                 jobs.push(serde_json::json!({"student_token": s["token"], "profile_id": profile, "course_id": "", "start": DateTime::from_timestamp(*start, 0).unwrap()}));
             }

@@ -18,6 +18,18 @@ fn book(token: &str, profile: &str, course: &str, start: chrono::DateTime<chrono
     json!({ "student_token": token, "profile_id": profile, "course_id": course, "start": start })
 }
 
+/// Book through push and return the new appointment's id (the booking must succeed).
+async fn booked(
+    k: &mut common::TestKiosk,
+    token: &str,
+    profile: &str,
+    course: &str,
+    start: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let r = k.push("book", book(token, profile, course, start)).await;
+    r["ok"]["appointment"]["id"].as_str().unwrap_or_else(|| panic!("not booked: {r}")).to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_booking_rule_is_enforced_through_push() {
     let t = TestServer::start().await;
@@ -427,15 +439,8 @@ async fn a_queued_cancel_keeps_its_time_but_cannot_predate_the_sign_in() {
     let s = &t.creds.students[5];
     let tue_10 = t.slot_of("p-daniel-kim-tutor", 1);
     let token = k.sign_in(&s.card, &s.secret).await;
-    let id = k.push("book", book(&token, "p-daniel-kim-tutor", "cs-101", tue_10)).await["ok"]["appointment"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let id2 = k.push("book", book(&token, "p-daniel-kim-tutor", "cs-101", tue_10 + Duration::minutes(30))).await["ok"]
-        ["appointment"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = booked(&mut k, &token, "p-daniel-kim-tutor", "cs-101", tue_10).await;
+    let id2 = booked(&mut k, &token, "p-daniel-kim-tutor", "cs-101", tue_10 + Duration::minutes(30)).await;
 
     // Signed in Monday 23:00, cancelled on the kiosk at 23:30 while the network was down; the
     // cancel arrives Tuesday 07:00. It was made in the free window, so it is a plain cancel.
@@ -546,10 +551,7 @@ async fn a_front_desk_late_cancel_policy_sends_late_cancels_to_the_desk() {
     let s = &t.creds.students[5];
     let tue_10 = t.slot_of("p-daniel-kim-tutor", 1);
     let token = k.sign_in(&s.card, &s.secret).await;
-    let id = k.push("book", book(&token, "p-daniel-kim-tutor", "cs-101", tue_10)).await["ok"]["appointment"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = booked(&mut k, &token, "p-daniel-kim-tutor", "cs-101", tue_10).await;
     // Tuesday 07:00 is three hours before: a late cancel, which this center takes only at the desk.
     t.clock.set(time::resolve_local(time_zone(), "2026-10-13T07:00:00".parse().unwrap()));
     let token = k.sign_in(&s.card, &s.secret).await;

@@ -189,6 +189,16 @@ fn card(k: &Kiosk, i: usize) -> String {
     k.t.creds.students[i].card.clone()
 }
 
+/// From Welcome: tap an action that needs the student, swipe their card, type their PIN.
+async fn sign_in_for(k: &mut Kiosk, action: &str, student: usize) {
+    k.tap(action).await;
+    let c = card(k, student);
+    k.swipe(&c).await;
+    k.expect("Enter your PIN");
+    let pin = k.t.creds.students[student].secret.clone();
+    k.type_pin(&pin).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn welcome_and_check_in_by_card_swipe() {
     let mut k = Kiosk::start().await;
@@ -236,12 +246,7 @@ async fn a_check_in_while_offline_is_honest_and_arrives_later() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn booking_takes_five_taps_plus_the_pin() {
     let mut k = Kiosk::start().await;
-    k.tap("Book a session").await;
-    let c = card(&k, 1);
-    k.swipe(&c).await;
-    k.expect("Enter your PIN");
-    let pin = k.t.creds.students[1].secret.clone();
-    k.type_pin(&pin).await;
+    sign_in_for(&mut k, "Book a session", 1).await;
     k.expect("Which course? Tap one, or search.");
     k.snapshot("book-course");
     k.tap("MATH 151  ·  Calculus I").await;
@@ -343,11 +348,7 @@ async fn a_suspended_student_is_told_kindly_and_offered_drop_in() {
     let mut k = Kiosk::start().await;
     k.t.clock.set(ny("2026-10-12T13:30:00"));
     k.send(Message::Tick).await;
-    k.tap("Book a session").await;
-    let c = card(&k, 2);
-    k.swipe(&c).await;
-    let pin = k.t.creds.students[2].secret.clone();
-    k.type_pin(&pin).await;
+    sign_in_for(&mut k, "Book a session", 2).await;
     k.expect("Hi Jordan — booking is paused for now");
     k.expect("Drop-in help is still open to you, today and every day.");
     k.snapshot("suspended");
@@ -366,11 +367,7 @@ async fn a_suspended_student_is_told_kindly_and_offered_drop_in() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_student_is_asked_then_forgotten() {
     let mut k = Kiosk::start().await;
-    k.tap("My appointments").await;
-    let c = card(&k, 1);
-    k.swipe(&c).await;
-    let pin = k.t.creds.students[1].secret.clone();
-    k.type_pin(&pin).await;
+    sign_in_for(&mut k, "My appointments", 1).await;
     k.expect("Ben's sessions");
     assert!(k.app.student().is_some());
 
@@ -518,11 +515,7 @@ async fn out_of_service_still_checks_in_a_card_and_exit_quits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn courses_can_be_searched_on_the_on_screen_keyboard() {
     let mut k = Kiosk::start().await;
-    k.tap("Book a session").await;
-    let c = card(&k, 1);
-    k.swipe(&c).await;
-    let pin = k.t.creds.students[1].secret.clone();
-    k.type_pin(&pin).await;
+    sign_in_for(&mut k, "Book a session", 1).await;
     k.tap("Search").await;
     for key in ["c", "a", "l", "c"] {
         k.press_key(key).await;
@@ -569,11 +562,7 @@ async fn a_session_is_moved_in_one_step_and_the_old_time_is_freed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_booking_made_while_the_network_is_down_is_a_request_until_confirmed() {
     let mut k = Kiosk::start().await;
-    k.tap("Book a session").await;
-    let c = card(&k, 1);
-    k.swipe(&c).await;
-    let pin = k.t.creds.students[1].secret.clone();
-    k.type_pin(&pin).await;
+    sign_in_for(&mut k, "Book a session", 1).await;
     k.tap("MATH 151  ·  Calculus I").await;
     k.tap("James O.").await;
     k.tap("2:00 PM").await;
