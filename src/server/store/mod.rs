@@ -102,6 +102,9 @@ impl Store {
             return Err(StoreError::Invalid(format!("could not switch {} to WAL mode", path.display())));
         }
         configure(&conn)?;
+        // The one writer touches every hot index on each booking: keep them in memory (64 MiB)
+        // instead of reading pages back through the kernel (SQLite's default is 2 MiB).
+        conn.pragma_update(None, "cache_size", -64 * 1024)?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
         let card_key =
             match conn.query_row("SELECT value FROM meta WHERE key = 'card_key'", [], |r| r.get(0)).optional()? {
