@@ -207,6 +207,24 @@ mod tests {
     }
 
     #[test]
+    fn the_cutoff_on_spring_forward_night_is_one_instant_too() {
+        // A session Monday 2026-03-09 09:00 EDT; the night before is spring-forward Sunday.
+        let p = Policy::default();
+        let a = appt("2026-03-09 09:00:00");
+        let closes = free_cancel_closes_at(a.start, New_York, &p);
+        assert_eq!(closes.to_rfc3339(), "2026-03-09T04:00:00+00:00"); // midnight EDT
+        assert!(matches!(
+            decide_cancel(&a, closes - chrono::Duration::seconds(1), New_York, &p),
+            CancelDecision::Free { .. }
+        ));
+        assert!(!matches!(decide_cancel(&a, closes, New_York, &p), CancelDecision::Free { .. }));
+        // A cutoff at 02:30, a time that does not exist that Sunday, is the moment clocks jump
+        // (03:00 EDT); the cutoff minute itself is still free, so it closes a minute later.
+        let p = Policy { self_cancel_until: chrono::NaiveTime::from_hms_opt(2, 30, 0).unwrap(), ..p };
+        assert_eq!(free_cancel_closes_at(a.start, New_York, &p).to_rfc3339(), "2026-03-08T07:01:00+00:00");
+    }
+
+    #[test]
     fn settled_appointments_cannot_be_cancelled() {
         let p = Policy::default();
         for status in [AppointmentStatus::Cancelled, AppointmentStatus::CheckedIn, AppointmentStatus::NoShow] {
