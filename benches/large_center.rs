@@ -16,8 +16,8 @@ use tutorkiosk::kiosk::runtime::KioskCore;
 use tutorkiosk::kiosk::ui::app::{App, Message, perform};
 use tutorkiosk::kiosk::ui::screens::book;
 use tutorkiosk::kiosk::ui::{screens::welcome, theme};
-use tutorkiosk::server::large::{LargeSpec, seed_large};
 use tutorkiosk::server::store::Store;
+use tutorkiosk::server::store::large::{LargeSpec, seed_large};
 
 fn monday() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-10-12T12:00:00Z").unwrap().with_timezone(&Utc)
@@ -102,6 +102,31 @@ fn kiosk_config(dir: &std::path::Path, url: &str, code: &str) -> config::KioskCo
         dir.join("logs").display()
     ))
     .unwrap()
+}
+
+/// Free half-hour slots in the next two weeks (from 2 h ahead), at most `limit`: (profile, a
+/// course it teaches, start as unix seconds).
+fn free_slots(db: &std::path::Path, limit: usize) -> Vec<(String, String, i64)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let now = monday().timestamp();
+    let mut st = conn
+        .prepare(
+            "SELECT b.profile_id, (SELECT course_id FROM profile_courses WHERE profile_id = b.profile_id LIMIT 1),
+                    b.start_utc + 1800 * k.k
+             FROM availability b
+             JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6) k
+             WHERE b.start_utc + 1800 * k.k >= ?1 AND b.start_utc + 1800 * k.k < ?2
+             AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.person_id = b.person_id
+                             AND a.start_utc = b.start_utc + 1800 * k.k AND a.status IN ('booked','checked_in'))
+             LIMIT ?3",
+        )
+        .unwrap();
+    st.query_map(rusqlite::params![now + 7200, now + 13 * 86_400, limit as i64], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
 }
 
 async fn post_json(
@@ -267,22 +292,7 @@ async fn run() {
     }
     if wants("push") {
         // Push throughput: 50 kiosks booking distinct free slots at once.
-        let free: Vec<(String, i64)> = {
-            let conn = rusqlite::Connection::open(&db).unwrap();
-            let now = monday().timestamp();
-            let mut st = conn
-                .prepare(
-                    "SELECT b.profile_id, b.start_utc + 1800 * k.k FROM availability b
-                     JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6) k
-                     WHERE b.start_utc + 1800 * k.k >= ?1 AND b.start_utc + 1800 * k.k < ?2
-                     AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.person_id = b.person_id AND a.start_utc = b.start_utc + 1800 * k.k AND a.status IN ('booked','checked_in'))",
-                )
-                .unwrap();
-            st.query_map([now + 7200, now + 13 * 86_400], |r| Ok((r.get(0)?, r.get(1)?)))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect()
-        };
+        let free = free_slots(&db, 3000);
         let kiosks = 50;
         let per = (free.len().min(3000) / kiosks).min(60);
         let http = reqwest::Client::new();
@@ -301,24 +311,10 @@ async fn run() {
                     serde_json::json!({"login": report.pin_cards[i], "secret": "1234"}),
                 )
                 .await;
-                let (profile, start) = &free[i];
-                jobs.push(serde_json::json!({"student_token": s["token"], "profile_id": profile, "course_id": "", "start": DateTime::from_timestamp(*start, 0).unwrap()}));
+                let (profile, course, start) = &free[i];
+                jobs.push(serde_json::json!({"student_token": s["token"], "profile_id": profile, "course_id": course, "start": DateTime::from_timestamp(*start, 0).unwrap()}));
             }
             lanes.push((secret, jobs));
-        }
-        // The course each slot's profile teaches.
-        let course_of = |profile: &str| -> String {
-            let conn = rusqlite::Connection::open(&db).unwrap();
-            conn.query_row("SELECT course_id FROM profile_courses WHERE profile_id = ?1 LIMIT 1", [profile], |r| {
-                r.get(0)
-            })
-            .unwrap()
-        };
-        for (_, jobs) in lanes.iter_mut() {
-            for j in jobs.iter_mut() {
-                let c = course_of(j["profile_id"].as_str().unwrap());
-                j["course_id"] = serde_json::Value::String(c);
-            }
         }
         let before: i64 = rusqlite::Connection::open(&db)
             .unwrap()
@@ -388,24 +384,7 @@ async fn run() {
         let code = store.create_enroll_code("Store bench", clock.now()).unwrap().code;
         let secret = store.enroll(&code, clock.now()).unwrap().unwrap().secret;
         let device = store.authenticate(&secret, clock.now()).unwrap().unwrap();
-        let free: Vec<(String, String, i64)> = {
-            let conn = rusqlite::Connection::open(&db).unwrap();
-            let now = monday().timestamp();
-            let mut st = conn
-                .prepare(
-                    "SELECT b.profile_id, (SELECT course_id FROM profile_courses WHERE profile_id = b.profile_id LIMIT 1), b.start_utc + 1800 * k.k
-                     FROM availability b
-                     JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6) k
-                     WHERE b.start_utc + 1800 * k.k >= ?1 AND b.start_utc + 1800 * k.k < ?2
-                     AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.person_id = b.person_id AND a.start_utc = b.start_utc + 1800 * k.k AND a.status IN ('booked','checked_in'))
-                     LIMIT 2000",
-                )
-                .unwrap();
-            st.query_map([now + 7200, now + 13 * 86_400], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect()
-        };
+        let free = free_slots(&db, 2000);
         let n = free.len().min(2000);
         let mut batch = Vec::with_capacity(n);
         for (i, (profile, course, start)) in free.iter().take(n).enumerate() {

@@ -1,8 +1,7 @@
 //! What the server's store and the kiosk's cache share about SQLite files in WAL mode.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -15,40 +14,35 @@ use rusqlite::Connection;
 /// (`PRAGMA wal_autocheckpoint = 0`) and this thread checkpoints in PASSIVE mode instead, which
 /// never blocks a writer or a reader.
 pub struct Checkpointer {
-    stop: Arc<AtomicBool>,
+    /// Dropping it wakes the thread at once and ends it.
+    stop: Option<mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Checkpointer {
-    /// Start checkpointing the database at `path` every `every`.
+    /// Start checkpointing the database at `path` every `every`. The thread sleeps in between,
+    /// so an idle kiosk stays idle.
     pub fn start(path: &Path, every: Duration) -> std::io::Result<Checkpointer> {
         let conn = Connection::open(path).map_err(std::io::Error::other)?;
         conn.busy_timeout(Duration::from_secs(5)).map_err(std::io::Error::other)?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let (stop, stopped) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new().name("wal-checkpoint".into()).spawn(move || {
-            let tick = Duration::from_millis(20);
-            let mut waited = Duration::ZERO;
-            while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(tick);
-                waited += tick;
-                if waited >= every {
-                    waited = Duration::ZERO;
-                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                        tracing::warn!(error = %e, "WAL checkpoint failed; will try again");
-                    }
+            let checkpoint = || conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                if let Err(e) = checkpoint() {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; will try again");
                 }
             }
             // A last one on the way out, so a clean stop leaves a short WAL behind.
-            let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            let _ = checkpoint();
         })?;
-        Ok(Checkpointer { stop, thread: Some(thread) })
+        Ok(Checkpointer { stop: Some(stop), thread: Some(thread) })
     }
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        drop(self.stop.take());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

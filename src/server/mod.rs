@@ -5,7 +5,6 @@ pub mod avatar;
 pub mod http;
 pub mod import;
 pub mod jobs;
-pub mod large;
 pub mod seed;
 pub mod store;
 pub mod writer;

@@ -2,6 +2,7 @@
 //! readers beside it. All SQL of the server lives under this module.
 
 pub mod admin;
+pub mod large;
 mod mutations;
 mod sync;
 
@@ -237,7 +238,7 @@ pub(crate) fn terms_of(c: &Connection) -> StoreResult<Vec<Term>> {
 }
 
 /// Record that an entity changed: it moves to the head of the change feed with its new data.
-pub fn record_put(tx: &Connection, entity: Entity, id: &str, data: &impl serde::Serialize) -> StoreResult<()> {
+pub(crate) fn record_put(tx: &Connection, entity: Entity, id: &str, data: &impl serde::Serialize) -> StoreResult<()> {
     let json = serde_json::to_string(data).map_err(|e| StoreError::Invalid(e.to_string()))?;
     record(tx, entity, id, "put", Some(json))
 }

@@ -544,14 +544,23 @@ fn sign_out(c: &Connection, store: &Store, a: &CardAtArgs, now: DateTime<Utc>) -
         })
         .optional()?;
     if let Some(entry) = waiting {
-        c.execute("UPDATE drop_in_queue SET status = 'left', ended_at = ?1 WHERE id = ?2", params![ts(at), entry])?;
-        record_drop_in(c, &entry)?;
+        end_drop_in(c, &entry, "left", at)?;
     }
     Ok(VisitAnswer { visit: visit_data(c, &id, &student)? })
 }
 
+/// A place in the drop-in line ends (`left` or `expired`), and the kiosks hear of it.
+fn end_drop_in(c: &Connection, id: &str, status: &str, at: DateTime<Utc>) -> StoreResult<()> {
+    c.prepare_cached("UPDATE drop_in_queue SET status = ?1, ended_at = ?2 WHERE id = ?3")?.execute(params![
+        status,
+        ts(at),
+        id
+    ])?;
+    record_drop_in(c, id)
+}
+
 /// Put a drop-in entry on the change feed, as kiosks mirror it (no name; the card's keyed hash).
-pub(crate) fn record_drop_in(c: &Connection, id: &str) -> StoreResult<()> {
+fn record_drop_in(c: &Connection, id: &str) -> StoreResult<()> {
     let data = c
         .prepare_cached(
             "SELECT q.course_id, q.joined_at, q.status, s.student_key FROM drop_in_queue q
@@ -645,8 +654,7 @@ fn drop_in_leave(
     else {
         return Err(reject("not_in_line", "You are not in the drop-in line right now."));
     };
-    c.execute("UPDATE drop_in_queue SET status = 'left', ended_at = ?1 WHERE id = ?2", params![ts(now), id])?;
-    record_drop_in(c, &id)?;
+    end_drop_in(c, &id, "left", now)?;
     Ok(QueueAnswer { queue_entry: queue_entry(c, &id, &student, now)? })
 }
 
@@ -711,11 +719,7 @@ impl Store {
                 .query_map(params![max, ts(now)], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             for id in &ids {
-                tx.execute(
-                    "UPDATE drop_in_queue SET status = 'expired', ended_at = ?1 WHERE id = ?2",
-                    params![ts(now), id],
-                )?;
-                record_drop_in(tx, id)?;
+                end_drop_in(tx, id, "expired", now)?;
             }
             // Entries that ended over a day ago leave the kiosks' copy (the table keeps them).
             let old: Vec<String> = tx

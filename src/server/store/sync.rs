@@ -116,13 +116,8 @@ impl Store {
     pub fn authenticate(&self, secret: &str, now: DateTime<Utc>) -> StoreResult<Option<Device>> {
         let found = self.read(|c| device_by_secret(c, secret))?;
         let Some((device, seen)) = found else { return Ok(None) };
-        // Throttled so that a busy kiosk does not turn every read into a write.
-        if ts(now) - seen >= 30 {
-            self.write(|tx| {
-                tx.prepare_cached("UPDATE devices SET last_seen_at = ?1 WHERE id = ?2")?
-                    .execute(params![ts(now), device.id])?;
-                Ok(())
-            })?;
+        if seen_is_stale(seen, now) {
+            self.write(|tx| mark_seen(tx, &device, now))?;
         }
         Ok(Some(device))
     }
@@ -238,51 +233,31 @@ impl Store {
     /// one go. A kiosk offline for longer than that is answered with `reset` and takes everything
     /// again (its outbox is kept). Returns how many were dropped.
     pub fn prune_old_tombstones(&self, now: DateTime<Utc>, keep: Duration) -> StoreResult<usize> {
-        let (mark, head) = self.read(|c| {
+        self.write(|tx| {
             let mark: Option<String> =
-                c.query_row("SELECT value FROM meta WHERE key = 'tombstone_mark'", [], |r| r.get(0)).optional()?;
-            let head: i64 = c.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| r.get(0))?;
-            Ok((mark, head))
-        })?;
-        let mark = mark.and_then(|m| {
-            let (seq, at) = m.split_once(':')?;
-            Some((seq.parse::<u64>().ok()?, at.parse::<i64>().ok()?))
-        });
-        let set_mark = |store: &Store| {
-            store.write(|tx| {
-                tx.execute(
-                    "INSERT INTO meta (key, value) VALUES ('tombstone_mark', ?1)
-                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    [format!("{head}:{}", ts(now))],
-                )?;
-                Ok(())
-            })
-        };
-        match mark {
-            None => {
-                set_mark(self)?;
-                Ok(0)
-            }
-            Some((seq, at)) if ts(now) - at >= keep.num_seconds() => {
-                let n = self.prune_tombstones(seq)?;
-                set_mark(self)?;
-                Ok(n)
-            }
-            Some(_) => Ok(0),
-        }
+                tx.query_row("SELECT value FROM meta WHERE key = 'tombstone_mark'", [], |r| r.get(0)).optional()?;
+            let mark = mark.and_then(|m| {
+                let (seq, at) = m.split_once(':')?;
+                Some((seq.parse::<u64>().ok()?, at.parse::<i64>().ok()?))
+            });
+            let pruned = match mark {
+                Some((_, at)) if ts(now) - at < keep.num_seconds() => return Ok(0),
+                Some((seq, _)) => prune_through(tx, seq)?,
+                None => 0,
+            };
+            let head: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| r.get(0))?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('tombstone_mark', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [format!("{head}:{}", ts(now))],
+            )?;
+            Ok(pruned)
+        })
     }
 
     /// Drop tombstones at or below `seq`; cursors older than that are answered with `reset`.
     pub fn prune_tombstones(&self, seq: u64) -> StoreResult<usize> {
-        self.write(|tx| {
-            let n = tx.execute("DELETE FROM changes WHERE op = 'del' AND seq <= ?1", [seq as i64])?;
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('pruned_through', ?1)
-                 ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
-                [seq.to_string()],
-            )?;
-            Ok(n)
-        })
+        self.write(|tx| prune_through(tx, seq))
     }
 
     /// Apply a device's mutations in order, each in its own savepoint together with the device's
@@ -296,7 +271,7 @@ impl Store {
             Ok(results)
         });
         match done {
-            Err(e) if e.is_transient() => Ok(batch.first().map(|m| vec![busy(m.id)]).unwrap_or_default()),
+            Err(e) if e.is_transient() => Ok(busy_from_the_start(batch)),
             other => other,
         }
     }
@@ -324,10 +299,7 @@ impl Store {
         });
         match done {
             Ok(answers) => answers,
-            Err(e) if e.is_transient() => jobs
-                .iter()
-                .map(|j| Ok(Some(j.mutations.first().map(|m| vec![busy(m.id)]).unwrap_or_default())))
-                .collect(),
+            Err(e) if e.is_transient() => jobs.iter().map(|j| Ok(Some(busy_from_the_start(&j.mutations)))).collect(),
             Err(e) => {
                 let why = e.to_string();
                 jobs.iter().map(|_| Err(StoreError::Invalid(why.clone()))).collect()
@@ -413,6 +385,16 @@ enum Step {
     Stop(MutationResult),
 }
 
+fn prune_through(tx: &Connection, seq: u64) -> StoreResult<usize> {
+    let n = tx.execute("DELETE FROM changes WHERE op = 'del' AND seq <= ?1", [seq as i64])?;
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('pruned_through', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+        [seq.to_string()],
+    )?;
+    Ok(n)
+}
+
 /// One kiosk's push waiting for the next group commit.
 #[derive(Debug, Clone)]
 pub struct PushJob {
@@ -432,14 +414,28 @@ fn busy(id: u64) -> MutationResult {
     }
 }
 
-/// The enrolled, not revoked kiosk whose secret this is, inside a write transaction; its "last
-/// seen" time is refreshed at most every 30 s, so a busy kiosk doesn't add a write to every call.
+/// The answer to a push none of which could be applied: its first mutation is busy (retry it).
+fn busy_from_the_start(batch: &[Mutation]) -> Vec<MutationResult> {
+    batch.first().map(|m| vec![busy(m.id)]).unwrap_or_default()
+}
+
+/// The enrolled, not revoked kiosk whose secret this is, inside a write transaction; marks it seen.
 fn authenticate_in(c: &Connection, secret: &str, now: DateTime<Utc>) -> StoreResult<Option<Device>> {
     let Some((device, seen)) = device_by_secret(c, secret)? else { return Ok(None) };
-    if ts(now) - seen >= 30 {
-        c.prepare_cached("UPDATE devices SET last_seen_at = ?1 WHERE id = ?2")?.execute(params![ts(now), device.id])?;
+    if seen_is_stale(seen, now) {
+        mark_seen(c, &device, now)?;
     }
     Ok(Some(device))
+}
+
+/// "Last seen" is refreshed at most every 30 s, so a busy kiosk does not turn every call into a write.
+fn seen_is_stale(seen: i64, now: DateTime<Utc>) -> bool {
+    ts(now) - seen >= 30
+}
+
+fn mark_seen(c: &Connection, device: &Device, now: DateTime<Utc>) -> StoreResult<()> {
+    c.prepare_cached("UPDATE devices SET last_seen_at = ?1 WHERE id = ?2")?.execute(params![ts(now), device.id])?;
+    Ok(())
 }
 
 fn device_by_secret(c: &Connection, secret: &str) -> StoreResult<Option<(Device, i64)>> {

@@ -1,11 +1,13 @@
 //! A generator for a large center, for benchmarks and load tests: 500 tutor profiles, a 15-week
 //! term of availability (about 100,000 session slots), 50,000 appointments, 20,000 students.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Datelike, Days, Duration, NaiveTime, Utc, Weekday};
 use rusqlite::params;
 
-use super::store::admin::{NewStudent, Setup};
-use super::store::{HashCost, Store, StoreResult, record_put};
+use super::admin::{NewStudent, Setup};
+use super::{HashCost, Store, StoreResult, record_put};
 use crate::domain::{AppointmentStatus, BlockKind, Policy, Profile, Role, Term, WeeklyHours, expand_weekly, time};
 use crate::protocol::{AppointmentData, Entity};
 
@@ -50,19 +52,22 @@ pub fn large_card(i: usize) -> String {
 
 /// Fill an empty database with a large center. The term starts on the Monday of `now`'s week.
 pub fn seed_large(store: &Store, now: DateTime<Utc>, spec: LargeSpec) -> StoreResult<LargeReport> {
-    let tz: chrono_tz::Tz = super::seed::DEMO_TZ.parse().expect("known zone");
+    let tz: chrono_tz::Tz = crate::server::seed::DEMO_TZ.parse().expect("known zone");
     let today = time::local_date(tz, now);
     let monday = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
     let last = monday + Days::new(u64::from(spec.weeks) * 7 - 1);
     store.write(|tx| {
         let setup = Setup { tx, store, hash_cost: HashCost::DEMO };
-        setup.center("large", "Large State University Learning Commons", super::seed::DEMO_TZ, &Policy::default())?;
+        setup.center("large", "Large State University Learning Commons", crate::server::seed::DEMO_TZ, &Policy::default())?;
         setup.term(&Term { id: "term-large".into(), name: "Large term".into(), first_day: monday, last_day: last })?;
         for c in 0..spec.courses {
             setup.course(&format!("c{c:03}"), &format!("SUBJ {}", 100 + c), &format!("Course number {c}"))?;
         }
         let days = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri];
         let mut weekly = Vec::new();
+        // Each profile's person and the course its sessions are booked for, kept for the
+        // appointments below.
+        let mut taught: HashMap<String, (String, String)> = HashMap::with_capacity(spec.tutors);
         for t in 0..spec.tutors {
             let person = format!("person-{t}");
             setup.person(&person, &format!("Tutor Number{t}"), None)?;
@@ -75,8 +80,10 @@ pub fn seed_large(store: &Store, now: DateTime<Utc>, spec: LargeSpec) -> StoreRe
                 course_ids: (0..4).map(|k| format!("c{:03}", (t * 7 + k * 31) % spec.courses)).collect(),
             };
             // Photos as the demo has them (192 px initials), so screens and syncs carry real images.
-            let photo = super::avatar::initials_png(&format!("Tutor Number{t}"), 192);
+            let photo = crate::server::avatar::initials_png(&format!("Tutor Number{t}"), 192);
             setup.profile(&profile, Some("Learning Commons"), photo.as_deref())?;
+            let course = profile.course_ids.iter().min().cloned().unwrap_or_default();
+            taught.insert(profile.id.clone(), (person.clone(), course));
             // Two 3.5-hour blocks a week: 14 half-hour slots a week.
             for (k, hour) in [(0usize, 9u32), (1, 13)] {
                 let day = days[(t + k * 2) % days.len()];
@@ -120,8 +127,7 @@ pub fn seed_large(store: &Store, now: DateTime<Utc>, spec: LargeSpec) -> StoreRe
                 let (sid, key) = &keys[(spec.students_with_pin + n) % keys.len()];
                 let status = if start < now { if n % 9 == 0 { AppointmentStatus::NoShow } else { AppointmentStatus::CheckedIn } } else { AppointmentStatus::Booked };
                 let id = format!("la-{n}");
-                let person: String = tx.query_row("SELECT person_id FROM profiles WHERE id = ?1", [&b.profile_id], |r| r.get(0))?;
-                let course: String = tx.query_row("SELECT course_id FROM profile_courses WHERE profile_id = ?1 LIMIT 1", [&b.profile_id], |r| r.get(0))?;
+                let (person, course) = taught[&b.profile_id].clone();
                 tx.prepare_cached(
                     "INSERT INTO appointments (id, profile_id, person_id, course_id, student_id, start_utc, end_utc, status, created_at, updated_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
