@@ -494,12 +494,14 @@ impl Cache {
     // ------------------------------------------------------------ queries for the screens
 
     pub fn center(&self) -> CacheResult<Option<(CenterData, Tz)>> {
-        let data: Option<String> =
-            self.conn.query_row("SELECT data FROM center LIMIT 1", [], |r| r.get(0)).optional()?;
-        let Some(data) = data else { return Ok(None) };
-        let c: CenterData = serde_json::from_str(&data).map_err(data_err)?;
-        let tz: Tz = c.timezone.parse().map_err(|_| CacheError::Data(format!("unknown time zone {}", c.timezone)))?;
-        Ok(Some((c, tz)))
+        center_in(&self.conn)
+    }
+
+    /// The center in the cache file at `path`, read only: no check, no migration, no move,
+    /// safe beside a running kiosk. `None` when there is no readable cache or it has not synced.
+    pub fn peek_center(path: &Path) -> Option<CenterData> {
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+        center_in(&conn).ok().flatten().map(|(c, _)| c)
     }
 
     pub fn policy(&self) -> CacheResult<Policy> {
@@ -761,6 +763,14 @@ impl Cache {
         }
         Ok(out)
     }
+}
+
+fn center_in(conn: &Connection) -> CacheResult<Option<(CenterData, Tz)>> {
+    let data: Option<String> = conn.query_row("SELECT data FROM center LIMIT 1", [], |r| r.get(0)).optional()?;
+    let Some(data) = data else { return Ok(None) };
+    let c: CenterData = serde_json::from_str(&data).map_err(data_err)?;
+    let tz: Tz = c.timezone.parse().map_err(|_| CacheError::Data(format!("unknown time zone {}", c.timezone)))?;
+    Ok(Some((c, tz)))
 }
 
 fn clear_mirror_tables(tx: &Connection) -> CacheResult<()> {

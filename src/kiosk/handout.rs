@@ -216,10 +216,7 @@ fn own_center(config: &KioskConfig) -> Option<(String, Policy)> {
     if config.server.url.trim() == "embedded" {
         return None;
     }
-    let path = super::runtime::KioskPaths::from_config(config).cache;
-    let conn = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
-    let data: String = conn.query_row("SELECT data FROM center LIMIT 1", [], |r| r.get(0)).ok()?;
-    let center: crate::protocol::CenterData = serde_json::from_str(&data).ok()?;
+    let center = super::cache::Cache::peek_center(&super::runtime::KioskPaths::from_config(config).cache)?;
     Some((center.name, center.policy))
 }
 

@@ -107,9 +107,9 @@ impl Client {
         let bytes = read_limited(resp, self.max_response).await?;
         let answered = serde_json::from_slice::<ErrorResponse>(&bytes).ok().map(|e| e.error);
         let code = answered.as_ref().map(|e| e.code.as_str()).unwrap_or_default();
-        // 401 is this kiosk's own credential, unless the answer is about the student's (a wrong
-        // PIN, an expired sign-in): those are answers for the person at the screen.
-        if status.as_u16() == 401 && !matches!(code, "wrong_credentials" | "session_expired") {
+        // A 401 is about this kiosk's own credential when the server says so (or says nothing);
+        // one with any other code (a wrong PIN, an expired sign-in) is an answer for the student.
+        if status.as_u16() == 401 && matches!(code, "" | "unauthorized") {
             return Err(SyncError::Unauthorized);
         }
         // A student locked out after wrong PINs is an answer too; other 429s mean "slow down".

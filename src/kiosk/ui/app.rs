@@ -669,8 +669,6 @@ impl App {
         let (_, tz, _) = self.center();
         let cache = self.service.cache();
         let today = cache.appointments_on(time::local_date(tz, self.now), tz).unwrap_or_default();
-        use crate::domain::AppointmentStatus as S;
-        let count = |f: &dyn Fn(S) -> bool| today.iter().filter(|a| f(a.status)).count();
         let code = |id: &str| cache.course(id).ok().flatten().map(|c| c.code).unwrap_or_else(|| "—".into());
         let sessions = today
             .iter()
@@ -683,7 +681,7 @@ impl App {
                     .flatten()
                     .map(|t| t.profile.display_name)
                     .unwrap_or_else(|| "a tutor".into()),
-                status: staff::status_words(a.status),
+                status: a.status,
             })
             .collect();
         let line = cache
@@ -698,14 +696,7 @@ impl App {
         let state = staff::State {
             outbox: cache.outbox().unwrap_or_default(),
             rejected: cache.rejected().unwrap_or_default(),
-            today: staff::Today {
-                booked: count(&|s| s != S::Cancelled && s != S::LateCancelled),
-                checked_in: count(&|s| s == S::CheckedIn),
-                no_shows: count(&|s| s == S::NoShow),
-                cancelled: count(&|s| s == S::Cancelled || s == S::LateCancelled),
-                sessions,
-                line,
-            },
+            today: staff::Today { sessions, line },
             today_page: 0,
             kiosk_name: self.kiosk_name.clone(),
             out_of_service: self.out_of_service.clone(),
@@ -821,32 +812,28 @@ impl App {
             return None;
         }
         let digits = raw.chars().all(|c| c.is_ascii_digit());
-        let messages: Vec<Message> = match &self.screen {
-            Screen::StaffPin(_) if digits && raw.len() <= 12 => raw
-                .chars()
-                .map(|c| Message::StaffPin(staff::PinMessage::Digit(c)))
-                .chain([Message::StaffPin(staff::PinMessage::Ok)])
-                .collect(),
-            Screen::Identify(s) if s.wants_pin() && digits && raw.len() <= 8 => raw
-                .chars()
-                .map(|c| Message::Identify(identify::Message::Digit(c)))
-                .chain([Message::Identify(identify::Message::Ok)])
-                .collect(),
-            Screen::Identify(s) if !s.wants_pin() && self.service.read_card(raw).is_none() => raw
-                .chars()
-                .map(|c| {
+        // Which pad key each character presses, and that pad's OK.
+        let (key, ok): (fn(char) -> Message, Message) = match &self.screen {
+            Screen::StaffPin(_) if digits && raw.len() <= 12 => {
+                (|c| Message::StaffPin(staff::PinMessage::Digit(c)), Message::StaffPin(staff::PinMessage::Ok))
+            }
+            Screen::Identify(s) if s.wants_pin() && digits && raw.len() <= 8 => {
+                (|c| Message::Identify(identify::Message::Digit(c)), Message::Identify(identify::Message::Ok))
+            }
+            Screen::Identify(s) if !s.wants_pin() && self.service.read_card(raw).is_none() => (
+                |c| {
                     Message::Identify(if c.is_ascii_digit() {
                         identify::Message::Digit(c)
                     } else {
                         identify::Message::Char(c)
                     })
-                })
-                .chain([Message::Identify(identify::Message::Ok)])
-                .collect(),
+                },
+                Message::Identify(identify::Message::Ok),
+            ),
             _ => return None,
         };
         let mut commands = Vec::new();
-        for m in messages {
+        for m in raw.chars().map(key).chain([ok]) {
             commands.extend(self.update(m));
         }
         Some(commands)

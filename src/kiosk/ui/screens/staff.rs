@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use iced::widget::{Column, column, container, progress_bar, row, text};
 use iced::{Alignment, Element, Length};
 
-use crate::domain::time;
+use crate::domain::{AppointmentStatus, time};
 use crate::kiosk::cache::OutboxEntry;
 use crate::kiosk::sync::SyncStatus;
 use crate::kiosk::ui::{theme, widgets};
@@ -92,15 +92,17 @@ pub enum Message {
     TodayPage(i32),
 }
 
-/// Today at the center, from the cache: the counts, every session, and the drop-in line.
+/// Today at the center, from the cache: every session, and the drop-in line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Today {
-    pub booked: usize,
-    pub checked_in: usize,
-    pub no_shows: usize,
-    pub cancelled: usize,
     pub sessions: Vec<TodayRow>,
     pub line: Vec<LineRow>,
+}
+
+impl Today {
+    fn count(&self, f: impl Fn(AppointmentStatus) -> bool) -> usize {
+        self.sessions.iter().filter(|r| f(r.status)).count()
+    }
 }
 
 /// One of today's sessions (no student names: kiosks never hold them).
@@ -109,7 +111,7 @@ pub struct TodayRow {
     pub time: String,
     pub course: String,
     pub tutor: String,
-    pub status: &'static str,
+    pub status: AppointmentStatus,
 }
 
 /// Someone waiting in the drop-in line.
@@ -122,8 +124,8 @@ pub struct LineRow {
 /// Today's sessions shown at once on the staff panel.
 const SESSIONS_PER_PAGE: usize = 6;
 
-pub fn status_words(s: crate::domain::AppointmentStatus) -> &'static str {
-    use crate::domain::AppointmentStatus as S;
+fn status_words(s: AppointmentStatus) -> &'static str {
+    use AppointmentStatus as S;
     match s {
         S::Booked => "booked",
         S::CheckedIn => "checked in",
@@ -298,12 +300,17 @@ impl State {
 impl State {
     /// The counts, then today's sessions a page at a time.
     fn today_view(&self) -> Element<'_, Message> {
+        use AppointmentStatus as S;
         let t = &self.today;
+        let cancelled = |s| s == S::Cancelled || s == S::LateCancelled;
         let mut col = column![
             text("Today at the center").size(theme::TEXT + 4.0).font(theme::BOLD),
             text(format!(
                 "{} booked · {} checked in · {} missed · {} cancelled",
-                t.booked, t.checked_in, t.no_shows, t.cancelled
+                t.count(|s| !cancelled(s)),
+                t.count(|s| s == S::CheckedIn),
+                t.count(|s| s == S::NoShow),
+                t.count(cancelled),
             ))
             .size(theme::TEXT),
         ]
@@ -316,10 +323,10 @@ impl State {
         for r in t.sessions.iter().skip(page * SESSIONS_PER_PAGE).take(SESSIONS_PER_PAGE) {
             col = col.push(
                 row![
-                    text(r.time.clone()).size(theme::SMALL).width(Length::Fixed(110.0)),
-                    text(r.course.clone()).size(theme::SMALL).width(Length::Fixed(130.0)),
-                    text(r.tutor.clone()).size(theme::SMALL).width(Length::Fill),
-                    text(r.status).size(theme::SMALL).font(theme::BOLD),
+                    text(&r.time).size(theme::SMALL).width(Length::Fixed(110.0)),
+                    text(&r.course).size(theme::SMALL).width(Length::Fixed(130.0)),
+                    text(&r.tutor).size(theme::SMALL).width(Length::Fill),
+                    text(status_words(r.status)).size(theme::SMALL).font(theme::BOLD),
                 ]
                 .spacing(10),
             );
