@@ -11,19 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
-BIN=target/release/tutorkiosk
-[ -x "$BIN" ] || cargo build --release --bin tutorkiosk
-WORK=$(mktemp -d)
-export DISPLAY=:97
-Xvfb "$DISPLAY" -screen 0 1920x1080x24 >/dev/null 2>&1 &
-XVFB=$!
-sleep 1
-matchbox-window-manager -use_titlebar no >/dev/null 2>&1 &
-WM=$!
-cleanup() { kill "$WM" "$XVFB" 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+# shellcheck source=/dev/null
+. scripts/xvfb-kiosk.sh :97
 
-sed -e "s|^# data_dir = .*|data_dir = \"$WORK/data\"|" -e "s|^# log_dir = .*|log_dir = \"$WORK/logs\"|" kiosk-config.toml > "$WORK/kiosk.toml"
 # First start seeds the demo database; time the starts after that.
 "$BIN" --config "$WORK/kiosk.toml" sync --once >/dev/null
 

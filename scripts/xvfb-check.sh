@@ -8,23 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-$(mktemp -d)}
 mkdir -p "$OUT"
-BIN=target/release/tutorkiosk
-[ -x "$BIN" ] || cargo build --release --bin tutorkiosk
-WORK=$(mktemp -d)
-export DISPLAY=:98
-Xvfb "$DISPLAY" -screen 0 1920x1080x24 >/dev/null 2>&1 &
-XVFB=$!
-sleep 1
-matchbox-window-manager -use_titlebar no >/dev/null 2>&1 &
-WM=$!
-KIOSK=
-cleanup() { kill "$KIOSK" "$WM" "$XVFB" 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+# shellcheck source=/dev/null
+. scripts/xvfb-kiosk.sh :98
 
-sed -e "s|^# data_dir = .*|data_dir = \"$WORK/data\"|" -e "s|^# log_dir = .*|log_dir = \"$WORK/logs\"|" \
-  kiosk-config.toml > "$WORK/kiosk.toml"
 "$BIN" --config "$WORK/kiosk.toml" &
 KIOSK=$!
+CLEANUP_PIDS+=("$KIOSK")
 window=$(xdotool search --sync --name tutorkiosk | head -1)
 sleep 2
 geometry=$(xdotool getwindowgeometry "$window" | awk '/Geometry/ {print $2}')
